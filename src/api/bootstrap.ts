@@ -1,0 +1,29 @@
+import type { Config } from '../shared/config.js';
+import { createKnex } from '../shared/db/knex.js';
+import type { Logger } from '../shared/logger.js';
+import { Dispatcher, closeQueues, createQueues } from '../shared/queues.js';
+import { Readiness } from '../shared/readiness.js';
+import { createRedis } from '../shared/redis.js';
+import type { AppDeps } from './deps.js';
+
+/** The API's connections: a Postgres pool, and a fail-fast Redis producer connection. */
+export function createApiDeps(config: Config, logger: Logger): AppDeps {
+  const knex = createKnex(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  return {
+    config,
+    logger,
+    knex,
+    redis,
+    queues,
+    dispatcher: new Dispatcher(queues, logger),
+    readiness: new Readiness(knex, redis),
+  };
+}
+
+export async function closeApiDeps(deps: AppDeps): Promise<void> {
+  await closeQueues(deps.queues);
+  deps.redis.disconnect();
+  await deps.knex.destroy();
+}

@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Dispatcher, Queues } from '../shared/queues.js';
+import type { Readiness } from '../shared/readiness.js';
+
+/** Everything a route handler may use; built once by main.ts (or by a test). */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  knex: Knex;
+  redis: Redis;
+  queues: Queues;
+  dispatcher: Dispatcher;
+  readiness: Readiness;
+}

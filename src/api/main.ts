@@ -1,0 +1,37 @@
+import { createServer } from 'node:http';
+import { ensureDatabaseExists, migrateToLatest } from '../shared/db/migrations.js';
+import { createLogger } from '../shared/logger.js';
+import { loadConfigOrExit } from '../shared/process/load-config.js';
+import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
+import { closeApiDeps, createApiDeps } from './bootstrap.js';
+import { logIntegrations } from '../shared/integrations.js';
+import { createApp } from './server.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, { name: 'api' });
+
+if (config.NODE_ENV === 'development') {
+  await retryUntil(logger, 'creating the development database', () =>
+    ensureDatabaseExists(config.DATABASE_URL, logger),
+  );
+}
+const deps = createApiDeps(config, logger);
+await retryUntil(logger, 'applying migrations', () => migrateToLatest(deps.knex, logger));
+logIntegrations(config, logger);
+
+const server = createServer(createApp(deps).callback());
+// Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
+server.keepAliveTimeout = 65_000;
+server.listen(config.PORT, () => logger.info({ port: config.PORT, env: config.NODE_ENV }, 'API listening'));
+
+onShutdownSignal(
+  logger,
+  async () => {
+    // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await closeApiDeps(deps);
+  },
+  10_000,
+);

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../../shared/logger.js';
+import { redactUrl } from '../../shared/redaction.js';
+import { runWithContext } from '../../shared/request-context.js';
+
+// A caller's id is echoed only when it is a plain token: it lands in logs and job data.
+const WELL_FORMED_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/**
+ * Gives every request an id (SPEC §1), runs the rest of the chain inside its context
+ * so every log line and enqueued job carries it, and logs one line per request.
+ */
+export function requestContext(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const given = ctx.get('x-request-id');
+    const requestId = WELL_FORMED_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    await runWithContext({ requestId }, async () => {
+      try {
+        await next();
+      } finally {
+        const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+        const status = ctx.status;
+        const entry = {
+          method: ctx.method,
+          route: (ctx as { _matchedRoute?: string })._matchedRoute ?? null,
+          url: redactUrl(ctx.originalUrl),
+          status,
+          duration_ms: Math.round(durationMs * 10) / 10,
+        };
+        if (ctx.path === '/health' || ctx.path === '/ready' || ctx.path === '/metrics')
+          logger.debug(entry, 'request');
+        else if (status >= 500) logger.error(entry, 'request failed');
+        else logger.info(entry, 'request');
+      }
+    });
+  };
+}

@@ -1,0 +1,15 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../../shared/errors.js';
+
+/**
+ * Bodies are JSON only (SPEC §1): a body of another type is 415 rather than being
+ * silently ignored by the body parser and then reported as missing fields.
+ */
+export function requireJsonBody(): Middleware {
+  return async (ctx, next) => {
+    if (ctx.is('application/json', 'application/*+json') === false) {
+      throw new AppError(415, 'unsupported_media_type', 'Request bodies must be application/json');
+    }
+    await next();
+  };
+}

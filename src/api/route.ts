@@ -1,0 +1,75 @@
+import type { Context } from 'koa';
+import type { z, ZodType } from 'zod';
+import { AppError } from '../shared/errors.js';
+import type { AppDeps } from './deps.js';
+import { fieldErrorsFromZod } from './validation.js';
+
+export type HttpMethod = 'get' | 'put' | 'post' | 'patch' | 'delete';
+export type AuthScheme = 'jwt' | 'api_key' | 'hubspot_signature' | 'none';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: ZodType;
+}
+
+type Out<S> = S extends ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+}
+
+/**
+ * One endpoint, declared once: its path, auth scheme, request schemas and responses.
+ * The same definition validates requests, builds the OpenAPI document and drives
+ * the authorization tests, so none of them can drift from the others.
+ */
+export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  /** Koa-router path, e.g. `/auth/users/:cognito_sub` */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: AuthScheme;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+  /** Accepts `Idempotency-Key` (mobile POSTs, SPEC §1). */
+  idempotent?: boolean;
+  handler: (ctx: Context, input: RouteInput<P, Q, B>, deps: AppDeps) => Promise<void>;
+}
+
+export type AnyRoute = RouteDefinition<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
+
+/** Identity function that infers the handler's input types from the schemas. */
+export function defineRoute<
+  P extends ZodType | undefined = undefined,
+  Q extends ZodType | undefined = undefined,
+  B extends ZodType | undefined = undefined,
+>(route: RouteDefinition<P, Q, B>): AnyRoute {
+  return route as unknown as AnyRoute;
+}
+
+function parsePart(schema: ZodType | undefined, value: unknown, location: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new AppError(422, 'validation_failed', `The request ${location} is not valid`, {
+    errors: fieldErrorsFromZod(result.error, location),
+  });
+}
+
+export function parseInput(
+  route: AnyRoute,
+  ctx: Context,
+): RouteInput<ZodType | undefined, ZodType | undefined, ZodType | undefined> {
+  const body = (ctx.request as { body?: unknown }).body;
+  return {
+    params: parsePart(route.params, ctx.params, 'params'),
+    query: parsePart(route.query, ctx.query, 'query'),
+    // koa-bodyparser leaves {} when no body was sent: schemas decide whether that is allowed.
+    body: parsePart(route.body, body, 'body'),
+  };
+}

@@ -1,0 +1,6 @@
+import type { AnyRoute } from '../route.js';
+import { healthRoutes } from './health.js';
+import { userRoutes } from './users/routes.js';
+
+/** The route table: every endpoint of the API, in the order they are matched. */
+export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes];

@@ -1,0 +1,54 @@
+import type { Knex } from 'knex';
+import { conflict, notFound } from '../../../shared/errors.js';
+import { User } from '../../../shared/db/models/user.js';
+import type { PutProfileBody } from './schema.js';
+
+export function presentProfile(user: User) {
+  return {
+    cognito_sub: user.cognito_sub,
+    email: user.email,
+    first_name: user.first_name,
+    last_name: user.last_name,
+    timezone: user.timezone,
+    locale: user.locale,
+    created_at: new Date(user.created_at).toISOString(),
+    updated_at: new Date(user.updated_at).toISOString(),
+  };
+}
+
+/** Creates or replaces the profile in one statement; `created` tells 201 from 200. */
+export async function upsertProfile(
+  knex: Knex,
+  cognitoSub: string,
+  body: PutProfileBody,
+): Promise<{ user: User; created: boolean }> {
+  const fields = {
+    email: body.email,
+    first_name: body.first_name ?? null,
+    last_name: body.last_name ?? null,
+    timezone: body.timezone,
+    locale: body.locale,
+  };
+  try {
+    const [row] = (await knex('users')
+      .insert({ cognito_sub: cognitoSub, ...fields })
+      .onConflict('cognito_sub')
+      .merge({ ...fields, updated_at: knex.fn.now() })
+      // xmax = 0 only on a freshly inserted tuple: the cheapest way to tell insert from update.
+      .returning(['*', knex.raw('(xmax = 0) as inserted')])) as Array<User & { inserted: boolean }>;
+    if (!row) throw new Error('upsert returned no row');
+    const { inserted, ...user } = row;
+    return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
+  } catch (error) {
+    if ((error as { constraint?: string }).constraint === 'users_email_lower_unique') {
+      throw conflict('This email address belongs to another account', 'email_taken');
+    }
+    throw error;
+  }
+}
+
+export async function findProfile(knex: Knex, cognitoSub: string): Promise<User> {
+  const user = await User.query(knex).findOne({ cognito_sub: cognitoSub });
+  if (!user) throw notFound('No profile yet: create it with PUT first');
+  return user;
+}

@@ -1,0 +1,48 @@
+import { defineRoute } from '../../route.js';
+import { cognitoSubParams, profileResponse, putProfileBody } from './schema.js';
+import { findProfile, presentProfile, upsertProfile } from './profile.js';
+
+const problems = {
+  401: { description: 'Missing, malformed or expired token' },
+  403: { description: 'The path names another user' },
+};
+
+export const userRoutes = [
+  defineRoute({
+    method: 'put',
+    path: '/auth/users/:cognito_sub',
+    summary: 'Create or update the profile',
+    tag: 'profile',
+    auth: 'jwt',
+    params: cognitoSubParams,
+    body: putProfileBody,
+    responses: {
+      200: { description: 'Updated', schema: profileResponse },
+      201: { description: 'Created', schema: profileResponse },
+      ...problems,
+      409: { description: 'The email belongs to another account' },
+      422: { description: 'Invalid body' },
+    },
+    handler: async (ctx, { params, body }, deps) => {
+      const { user, created } = await upsertProfile(deps.knex, params.cognito_sub, body);
+      ctx.status = created ? 201 : 200;
+      ctx.body = presentProfile(user);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/auth/users/:cognito_sub',
+    summary: 'The profile',
+    tag: 'profile',
+    auth: 'jwt',
+    params: cognitoSubParams,
+    responses: {
+      200: { description: 'The profile', schema: profileResponse },
+      ...problems,
+      404: { description: 'No profile yet' },
+    },
+    handler: async (ctx, { params }, deps) => {
+      ctx.body = presentProfile(await findProfile(deps.knex, params.cognito_sub));
+    },
+  }),
+];

@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the API and the worker as two processes, as in production, with
+ * readable logs. Ctrl-C (or SIGTERM) stops both gracefully; if one dies, the other
+ * is stopped too and the exit code says so.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
+
+function start(name: string, entry: string): ChildProcess {
+  const child = spawn(process.execPath, [path.join(dist, entry)], { env, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest`);
+      exitCode = code || 1;
+      stopAll('SIGTERM');
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+let exitCode = 0;
+const children = [start('api', 'api/main.js'), start('worker', 'worker/main.js')];
+
+function stopAll(signal: NodeJS.Signals): void {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+
+process.on('SIGINT', () => stopAll('SIGTERM'));
+process.on('SIGTERM', () => stopAll('SIGTERM'));
+
+await Promise.all(
+  children.map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.on('exit', (code) => {
+          if (code) exitCode = exitCode || code;
+          resolve();
+        });
+      }),
+  ),
+);
+process.exit(exitCode);

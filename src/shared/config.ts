@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of both processes, validated once at start-up (SPEC §10).
+ * Names are the seed's exactly; development defaults let `npm start` run against a
+ * local Postgres and Redis with nothing else configured.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'TRUE', 'FALSE', 'True', 'False'], {
+      error: 'must be true or false',
+    })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : ['true', '1'].includes(value.toLowerCase())));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const optionalUrl = optionalString.pipe(z.url({ error: 'must be an absolute URL' }).optional());
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+// Python's level names are accepted too: the seed's service logged with them (LOG_LEVEL=INFO).
+const LOG_LEVELS = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+  critical: 'fatal',
+  silent: 'silent',
+} as const;
+
+export const DEFAULT_HUBSPOT_PROPERTY_MAP = {
+  email: 'email',
+  firstname: 'first_name',
+  lastname: 'last_name',
+  assigned_dentist: 'dentist_id',
+  aligner_total: 'total_aligners',
+  aligner_change_interval: 'change_interval_days',
+  treatment_start_date: 'started_on',
+} as const satisfies Record<string, string>;
+
+/**
+ * In development only, well-known keys so a new developer can call /internal and send
+ * signed webhooks without configuring anything (README). Tests and production set theirs.
+ */
+export const DEVELOPMENT_INTERNAL_API_KEY = 'dev-internal-key';
+export const DEVELOPMENT_HUBSPOT_SECRET = 'dev-hubspot-secret';
+
+function developmentSecrets(nodeEnv: string, internalKeys: string[], hubspotSecrets: string[]) {
+  const development = nodeEnv === 'development';
+  return {
+    INTERNAL_API_KEYS:
+      internalKeys.length === 0 && development ? [DEVELOPMENT_INTERNAL_API_KEY] : internalKeys,
+    HUBSPOT_CLIENT_SECRET:
+      hubspotSecrets.length === 0 && development ? [DEVELOPMENT_HUBSPOT_SECRET] : hubspotSecrets,
+  };
+}
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int(3000, 0, 65535),
+    WORKER_PORT: int(3001, 0, 65535),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' })
+        .optional(),
+    ),
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
+        .optional(),
+    ),
+    // Prefix of every BullMQ key; lets tests and several environments share one Redis.
+    QUEUE_PREFIX: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' })
+        .optional(),
+    ),
+    LOG_LEVEL: optionalString.transform((value, ctx) => {
+      if (value === undefined) return 'info' as const;
+      const level = LOG_LEVELS[value.toLowerCase() as keyof typeof LOG_LEVELS];
+      if (!level) {
+        ctx.addIssue({ code: 'custom', message: `must be one of ${Object.keys(LOG_LEVELS).join(', ')}` });
+        return z.NEVER;
+      }
+      return level;
+    }),
+    LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+    LOG_REDACT_SENSITIVE: bool(true),
+    AWS_REGION: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as eu-west-2' })
+      .default('eu-west-2'),
+    COGNITO_USER_POOL_ID: optionalString,
+    COGNITO_CLIENT_ID: optionalString,
+    COGNITO_VERIFY_JWT: bool(false),
+    USER_IMAGES_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+        error: 'must be a valid S3 bucket name (3-63 characters)',
+      })
+      .default('aligner-user-images'),
+    S3_ENDPOINT: optionalUrl,
+    S3_FORCE_PATH_STYLE: bool(false),
+    JARVIS_API_URL: optionalUrl,
+    JARVIS_API_KEY: optionalString,
+    ONESIGNAL_APP_ID: optionalString,
+    ONESIGNAL_REST_API_KEY: optionalString,
+    ONESIGNAL_API_URL: z.url({ error: 'must be an absolute URL' }).default('https://api.onesignal.com'),
+    HUBSPOT_CLIENT_SECRET: list,
+    HUBSPOT_WEBHOOK_URL: optionalUrl,
+    HUBSPOT_PROPERTY_MAP: optionalString.transform((value, ctx) => {
+      if (value === undefined) return { ...DEFAULT_HUBSPOT_PROPERTY_MAP } as Record<string, string>;
+      try {
+        const parsed: unknown = JSON.parse(value);
+        return z.record(z.string(), z.string()).parse(parsed);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of HubSpot property → field names' });
+        return z.NEVER;
+      }
+    }),
+    INTERNAL_API_KEYS: list,
+    ADMIN_USERNAME: optionalString,
+    ADMIN_PASSWORD: optionalString,
+    IMAGE_MAX_BYTES: int(15 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
+    IMAGE_PENDING_MAX: int(20, 1, 1000),
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === 'production';
+    if (production && !env.DATABASE_URL)
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required in production' });
+    if (production && !env.REDIS_URL)
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required in production' });
+    if (production && env.INTERNAL_API_KEYS.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['INTERNAL_API_KEYS'], message: 'is required in production' });
+    if (env.COGNITO_VERIFY_JWT && !env.COGNITO_USER_POOL_ID)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COGNITO_USER_POOL_ID'],
+        message: 'is required when COGNITO_VERIFY_JWT=true',
+      });
+    if (env.COGNITO_VERIFY_JWT && !env.COGNITO_CLIENT_ID)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['COGNITO_CLIENT_ID'],
+        message: 'is required when COGNITO_VERIFY_JWT=true',
+      });
+    if (Boolean(env.ADMIN_USERNAME) !== Boolean(env.ADMIN_PASSWORD))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: 'ADMIN_USERNAME and ADMIN_PASSWORD are set together',
+      });
+  })
+  .transform((env) => ({
+    ...env,
+    ...developmentSecrets(env.NODE_ENV, env.INTERNAL_API_KEYS, env.HUBSPOT_CLIENT_SECRET),
+    DATABASE_URL: env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/aligner_tracker_${env.NODE_ENV}`,
+    REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: env.QUEUE_PREFIX ?? 'aligner',
+  }));
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment; the error message is one line naming each offending variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    const raw = env[name];
+    const shown = raw === undefined || /KEY|SECRET|PASSWORD|URL/.test(name) ? '' : ` (got "${raw}")`;
+    return `${name} ${issue.message}${shown}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}

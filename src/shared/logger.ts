@@ -1,0 +1,72 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import type { Config } from './config.js';
+import { currentContext } from './request-context.js';
+
+export type { Logger };
+
+/**
+ * Paths redacted when LOG_REDACT_SENSITIVE=true: credentials in headers, and the
+ * personal data a request or job may log (SPEC §9). URLs are scrubbed where they
+ * are logged (redaction.ts), since pino redacts by path, not by content.
+ */
+const SENSITIVE_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["x-hubspot-signature-v3"]',
+  'req.headers["x-hubspot-signature"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'authorization',
+  'apiKey',
+  'token',
+  'password',
+  'email',
+  'first_name',
+  'last_name',
+  'firstname',
+  'lastname',
+  '*.authorization',
+  '*.apiKey',
+  '*.token',
+  '*.password',
+  '*.email',
+  '*.first_name',
+  '*.last_name',
+  '*.firstname',
+  '*.lastname',
+];
+
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT' | 'LOG_REDACT_SENSITIVE'>,
+  options: { name: string; destination?: pino.DestinationStream },
+): Logger {
+  const pinoOptions: LoggerOptions = {
+    level: config.LOG_LEVEL,
+    base: { service: options.name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: config.LOG_REDACT_SENSITIVE ? { paths: SENSITIVE_PATHS, censor: '[redacted]' } : [],
+    // Every line written while a request or job runs carries its request id.
+    mixin: () => {
+      const context = currentContext();
+      return context ? { request_id: context.requestId } : {};
+    },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (options.destination) return pino(pinoOptions, options.destination);
+  if (config.LOG_FORMAT === 'pretty') {
+    return pino({
+      ...pinoOptions,
+      transport: {
+        target: 'pino-pretty',
+        options: {
+          colorize: true,
+          singleLine: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+          messageFormat: '[{service}] {msg}',
+        },
+      },
+    });
+  }
+  return pino(pinoOptions);
+}

@@ -1,0 +1,51 @@
+import type { Logger } from '../logger.js';
+
+/**
+ * SIGTERM / SIGINT: run `stop` once (finish in-flight work, close connections), then
+ * exit 0. If `stop` takes longer than `timeoutMs`, exit 1 so the orchestrator knows.
+ */
+export function onShutdownSignal(logger: Logger, stop: () => Promise<void>, timeoutMs: number): void {
+  let stopping = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeout_ms: timeoutMs }, 'shutdown timed out; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        logger.flush?.();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handle);
+  process.once('SIGINT', handle);
+}
+
+/** Retries `attempt` until it succeeds or `deadlineMs` passes: dependencies may start after us. */
+export async function retryUntil<T>(
+  logger: Logger,
+  what: string,
+  attempt: () => Promise<T>,
+  deadlineMs = 60000,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+      logger.warn({ err: error, retry_in_ms: delay }, `${what} failed; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+import { currentContext } from './request-context.js';
+
+/**
+ * Every queue and job of the system, in one place (SPEC §7). A job always names the
+ * row that says what must happen; its id is derived from that row, so enqueuing the
+ * same work twice (request retry, sweeper) leaves one job.
+ */
+export const QUEUE_NAMES = ['maintenance'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+export const JOBS = {
+  sweep: { queue: 'maintenance', name: 'sweep' },
+} as const satisfies Record<string, { queue: QueueName; name: string }>;
+
+export type JobKey = keyof typeof JOBS;
+
+export interface JobData {
+  /** The row this job acts on; the processor re-reads it and acts on its current state. */
+  rowId: string;
+  /** The request that caused the job, so its log lines can be followed end to end. */
+  requestId?: string;
+}
+
+export interface JobRequest {
+  job: JobKey;
+  rowId: string;
+  /** Run no earlier than this (e.g. a reminder handed over later). */
+  runAt?: Date;
+}
+
+/** Deterministic: BullMQ refuses ':' in custom ids, and ignores an add whose id already exists. */
+export function jobIdFor(job: JobKey, rowId: string): string {
+  return `${JOBS[job].name}-${rowId}`;
+}
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
+  // Completed jobs leave Redis at once (the row is the record); failed ones stay a
+  // week for Bull Board, then go, so Redis memory stays bounded.
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export type Queues = Record<QueueName, Queue>;
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  return Object.fromEntries(
+    QUEUE_NAMES.map((name) => {
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue.on('error', () => undefined); // surfaced by the failing add and by /ready
+      return [name, queue];
+    }),
+  ) as Queues;
+}
+
+export async function closeQueues(queues: Queues): Promise<void> {
+  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+}
+
+/**
+ * Enqueues jobs for rows that are already committed. It never throws: if Redis is
+ * away the request still succeeds, and the sweeper enqueues the rows later.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly queues: Queues,
+    private readonly logger: Logger,
+  ) {}
+
+  async dispatch(requests: JobRequest[]): Promise<void> {
+    const requestId = currentContext()?.requestId;
+    await Promise.all(
+      requests.map(async (request) => {
+        const { queue, name } = JOBS[request.job];
+        const data: JobData = { rowId: request.rowId, ...(requestId ? { requestId } : {}) };
+        const delay = request.runAt ? Math.max(0, request.runAt.getTime() - Date.now()) : 0;
+        try {
+          await this.queues[queue].add(name, data, { jobId: jobIdFor(request.job, request.rowId), delay });
+        } catch (error) {
+          this.logger.warn(
+            { err: error, queue, job: name, row_id: request.rowId },
+            'enqueue failed; the sweeper will enqueue this row later',
+          );
+        }
+      }),
+    );
+  }
+}

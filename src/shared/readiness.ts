@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import type { Redis } from 'ioredis';
+import { pendingMigrations } from './db/migrations.js';
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: { postgres: string; redis: string; migrations: string };
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
+  ]);
+
+/**
+ * SPEC §9: ready when Postgres answers, Redis answers and the schema is current.
+ * Once migrations are seen complete they stay so for this process (a schema never
+ * goes backwards under a running instance), which keeps the probe to two round trips.
+ */
+export class Readiness {
+  private migrationsDone = false;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly redis: Redis,
+  ) {}
+
+  async check(): Promise<ReadinessReport> {
+    const [postgres, redis] = await Promise.all([
+      withTimeout(this.knex.raw('select 1'), 2000).then(
+        () => 'ok',
+        () => 'unreachable',
+      ),
+      withTimeout(this.redis.ping(), 2000).then(
+        () => 'ok',
+        () => 'unreachable',
+      ),
+    ]);
+    let migrations = 'ok';
+    if (!this.migrationsDone) {
+      migrations = postgres !== 'ok' ? 'unknown' : await this.migrationState();
+      this.migrationsDone = migrations === 'ok';
+    }
+    return {
+      ready: postgres === 'ok' && redis === 'ok' && migrations === 'ok',
+      checks: { postgres, redis, migrations },
+    };
+  }
+
+  private async migrationState(): Promise<string> {
+    try {
+      const pending = await withTimeout(pendingMigrations(this.knex), 3000);
+      return pending === 0 ? 'ok' : `${pending} pending`;
+    } catch {
+      return 'unknown';
+    }
+  }
+}

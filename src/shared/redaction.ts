@@ -1,0 +1,37 @@
+/**
+ * Scrubbing of values that must never reach a log line (SPEC §9): emails in URLs
+ * (the internal API addresses users by email), presigned URL signatures and tokens.
+ * Header and body fields are redacted by pino's path-based `redact` (logger.ts).
+ */
+
+const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const SENSITIVE_QUERY =
+  /^(email|token|x-amz-signature|x-amz-credential|x-amz-security-token|signature|api_key|apikey)$/i;
+
+export const REDACTED = '[redacted]';
+
+export function redactText(text: string): string {
+  return text.replace(EMAIL_IN_TEXT, REDACTED);
+}
+
+/** A path with query string, safe to log: emails masked, sensitive query values removed. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = redactText(queryStart === -1 ? url : url.slice(0, queryStart));
+  if (queryStart === -1) return path;
+  const params = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const [name = '', value] = pair.split('=');
+      let decodedName = name;
+      try {
+        decodedName = decodeURIComponent(name);
+      } catch {
+        // keep the raw name: a malformed escape is logged as sent, minus its value
+      }
+      if (value === undefined) return name;
+      return SENSITIVE_QUERY.test(decodedName) ? `${name}=${REDACTED}` : `${name}=${redactText(value)}`;
+    });
+  return `${path}?${params.join('&')}`;
+}

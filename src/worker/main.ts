@@ -1,0 +1,43 @@
+import { pendingMigrations } from '../shared/db/migrations.js';
+import { createLogger } from '../shared/logger.js';
+import { loadConfigOrExit } from '../shared/process/load-config.js';
+import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
+import { logIntegrations } from '../shared/integrations.js';
+import { createKnex } from '../shared/db/knex.js';
+import { createHealthServer } from './health-server.js';
+import { processors } from './processors.js';
+import { startWorkerRuntime } from './runtime.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, { name: 'worker' });
+
+// The API applies migrations; the worker waits for them rather than racing them.
+const probe = createKnex(config.DATABASE_URL, { max: 1 });
+await retryUntil(
+  logger,
+  'waiting for the database schema',
+  async () => {
+    const pending = await pendingMigrations(probe);
+    if (pending > 0) throw new Error(`${pending} migration(s) not applied yet`);
+  },
+  120_000,
+);
+await probe.destroy();
+
+const runtime = await startWorkerRuntime(config, logger, processors);
+logIntegrations(config, logger);
+let stopping = false;
+const health = createHealthServer(runtime.readiness, () => stopping);
+health.listen(config.WORKER_PORT, () =>
+  logger.info({ port: config.WORKER_PORT }, 'worker health port listening'),
+);
+
+onShutdownSignal(
+  logger,
+  async () => {
+    stopping = true;
+    await runtime.stop(8000);
+    await new Promise<void>((resolve) => health.close(() => resolve()));
+  },
+  10_000,
+);

@@ -1,0 +1,120 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '../shared/config.js';
+import { createKnex } from '../shared/db/knex.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  Dispatcher,
+  JOBS,
+  QUEUE_NAMES,
+  closeQueues,
+  createQueues,
+  type JobData,
+  type JobKey,
+  type QueueName,
+} from '../shared/queues.js';
+import { Readiness } from '../shared/readiness.js';
+import { createRedis } from '../shared/redis.js';
+import { runWithContext } from '../shared/request-context.js';
+import type { ProcessorRegistry, WorkerContext } from './context.js';
+
+export const SWEEP_EVERY_MS = 30_000;
+
+/** Concurrency per queue: outbound HTTP calls overlap well; maintenance runs one at a time. */
+const CONCURRENCY: Record<QueueName, number> = { maintenance: 1 };
+
+export interface WorkerRuntime {
+  context: WorkerContext;
+  readiness: Readiness;
+  workers: Worker[];
+  /** Finishes active jobs (waiting at most `graceMs`), then closes every connection. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function jobKeyFor(queue: QueueName, name: string): JobKey | undefined {
+  return (Object.keys(JOBS) as JobKey[]).find((key) => JOBS[key].queue === queue && JOBS[key].name === name);
+}
+
+/** Refuses to start when a job has no processor (a typo would otherwise strand rows). */
+export function assertComplete(
+  processors: Partial<ProcessorRegistry>,
+): asserts processors is ProcessorRegistry {
+  const missing = (Object.keys(JOBS) as JobKey[]).filter((key) => typeof processors[key] !== 'function');
+  if (missing.length > 0) throw new Error(`No processor for job(s): ${missing.join(', ')}`);
+}
+
+export async function startWorkerRuntime(
+  config: Config,
+  logger: Logger,
+  processors: ProcessorRegistry,
+  options: { scheduleSweeper?: boolean } = {},
+): Promise<WorkerRuntime> {
+  assertComplete(processors);
+  const knex = createKnex(config.DATABASE_URL);
+  const redis = createRedis(config.REDIS_URL, 'worker');
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const context: WorkerContext = { config, logger, knex, queues, dispatcher: new Dispatcher(queues, logger) };
+
+  const run = (queue: QueueName) => async (job: Job<JobData>) => {
+    const key = jobKeyFor(queue, job.name);
+    if (!key) throw new UnrecoverableError(`Unknown job ${job.name} on queue ${queue}`);
+    return runWithContext({ requestId: job.data.requestId ?? `job-${job.id ?? 'unknown'}` }, async () => {
+      const started = Date.now();
+      const result = await processors[key](job, context);
+      logger.debug(
+        { queue, job: job.name, job_id: job.id, duration_ms: Date.now() - started },
+        'job completed',
+      );
+      return result;
+    });
+  };
+
+  const workers = QUEUE_NAMES.map((queue) => {
+    const worker = new Worker<JobData>(queue, run(queue), {
+      connection: redis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: CONCURRENCY[queue],
+    });
+    worker.on('failed', (job, error) =>
+      runWithContext({ requestId: job?.data.requestId ?? `job-${job?.id ?? 'unknown'}` }, () =>
+        logger.warn(
+          { queue, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error },
+          'job attempt failed',
+        ),
+      ),
+    );
+    worker.on('error', (error) => logger.warn({ queue, err: error }, 'worker connection error'));
+    return worker;
+  });
+
+  if (options.scheduleSweeper ?? true) {
+    await queues.maintenance.upsertJobScheduler(
+      'sweeper',
+      { every: SWEEP_EVERY_MS },
+      { name: JOBS.sweep.name, data: { rowId: 'all' } satisfies JobData },
+    );
+  }
+  logger.info({ queues: QUEUE_NAMES }, 'worker started');
+
+  return {
+    context,
+    readiness: new Readiness(knex, redis),
+    workers,
+    async stop(graceMs = 8000) {
+      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn(
+          { grace_ms: graceMs },
+          'active jobs did not finish in time; they will be retried after the stall interval',
+        );
+        await Promise.all(workers.map((worker) => worker.close(true)));
+      }
+      await closeQueues(queues);
+      redis.disconnect();
+      await knex.destroy();
+    },
+  };
+}

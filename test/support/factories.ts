@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { User } from '../../src/shared/db/models/user.js';
+
+let sequence = 0;
+
+/** A user row with unique sub and email; any field can be overridden. */
+export async function createUser(knex: Knex, overrides: Partial<User> = {}): Promise<User> {
+  sequence += 1;
+  const [user] = (await knex('users')
+    .insert({
+      cognito_sub: randomUUID(),
+      email: `patient-${sequence}-${randomUUID().slice(0, 8)}@example.com`,
+      first_name: 'Alex',
+      last_name: 'Smile',
+      timezone: 'Europe/London',
+      locale: 'en-GB',
+      ...overrides,
+    })
+    .returning('*')) as User[];
+  if (!user) throw new Error('user not created');
+  return user;
+}
