@@ -14,6 +14,28 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
   ]);
 
 /**
+ * The API's Redis connection has no offline queue (it fails fast), so a PING sent
+ * while it is still connecting fails at once; give it the probe's time to connect.
+ */
+async function pingWhenConnected(redis: Redis, timeoutMs: number): Promise<string> {
+  if (redis.status === 'connecting' || redis.status === 'connect' || redis.status === 'reconnecting') {
+    await new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      // The listener goes with the timer, so probes during a long outage leave none behind.
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(new Error('Redis is not connected'));
+      }, timeoutMs);
+      redis.once('ready', onReady);
+    });
+  }
+  return redis.ping();
+}
+
+/**
  * SPEC §9: ready when Postgres answers, Redis answers and the schema is current.
  * Once migrations are seen complete they stay so for this process (a schema never
  * goes backwards under a running instance), which keeps the probe to two round trips.
@@ -32,7 +54,7 @@ export class Readiness {
         () => 'ok',
         () => 'unreachable',
       ),
-      withTimeout(this.redis.ping(), 2000).then(
+      withTimeout(pingWhenConnected(this.redis, 2000), 2000).then(
         () => 'ok',
         () => 'unreachable',
       ),

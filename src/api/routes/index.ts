@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route.js';
 import { healthRoutes } from './health.js';
+import { internalUserRoutes } from './internal/users.js';
 import { userRoutes } from './users/routes.js';
 
 /** The route table: every endpoint of the API, in the order they are matched. */
-export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes];
+export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...internalUserRoutes];

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Job } from 'bullmq';
+import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { Dispatcher, closeQueues, createQueues, jobIdFor, type JobData } from '../../../src/shared/queues.js';
+import { createRedis } from '../../../src/shared/redis.js';
+import { runWithContext } from '../../../src/shared/request-context.js';
+import { sweep, type SweepSource } from '../../../src/worker/sweep.js';
+import { assertComplete } from '../../../src/worker/runtime.js';
+import { startTestApp, type TestApp } from '../../support/app.js';
+import { createUser } from '../../support/factories.js';
+import { LogCapture } from '../../support/logs.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
+import { startTestWorker } from '../../support/worker.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app.close());
+
+const sweepQueue = () => app.deps.queues.maintenance;
+
+describe('enqueue after commit (SPEC §7)', () => {
+  it('enqueues after the commit with a deterministic id and the request id', async () => {
+    const rowId = randomUUID();
+    await runWithContext({ requestId: 'req-commit-0001' }, () =>
+      commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (trx, jobs) => {
+        await createUser(trx);
+        jobs.push({ job: 'sweep', rowId });
+        // Inside the transaction nothing is queued yet.
+        expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+      }),
+    );
+    const job = await sweepQueue().getJob(jobIdFor('sweep', rowId));
+    expect(job?.id).toBe(`sweep-${rowId}`);
+    expect(job?.data).toEqual({ rowId, requestId: 'req-commit-0001' });
+  });
+
+  it('enqueues nothing when the transaction rolls back', async () => {
+    const rowId = randomUUID();
+    await expect(
+      commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (_trx, jobs) => {
+        jobs.push({ job: 'sweep', rowId });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+  });
+
+  it('keeps one job when the same row is dispatched twice', async () => {
+    const rowId = randomUUID();
+    const before = await sweepQueue().count();
+    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]);
+    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]);
+    expect(await sweepQueue().count()).toBe(before + 1);
+  });
+
+  it('never throws when Redis is away, and the sweeper enqueues the row once it is back', async () => {
+    const proxy = await new TcpProxy(6379).start();
+    const redis = createRedis(`redis://127.0.0.1:${proxy.port}`, 'producer');
+    const queues = createQueues(redis, app.config.QUEUE_PREFIX);
+    const logs = new LogCapture();
+    const dispatcher = new Dispatcher(queues, createLogger(app.config, { name: 'api', destination: logs }));
+    try {
+      await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+      await proxy.cut();
+      const rowId = randomUUID();
+      const started = Date.now();
+      await dispatcher.dispatch([{ job: 'sweep', rowId }]);
+      expect(Date.now() - started).toBeLessThan(1000); // fail fast: the request is not held up
+      expect(logs.text()).toContain('the sweeper will enqueue this row later');
+      expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+
+      await proxy.restore();
+      const source: SweepSource = { job: 'sweep', findActionable: async () => [{ rowId }] };
+      await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
+      expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeDefined();
+    } finally {
+      await closeQueues(queues);
+      redis.disconnect();
+      await proxy.stop();
+    }
+  });
+});
+
+describe('sweeper', () => {
+  it('re-enqueues each actionable row once, however often it runs', async () => {
+    const rows = [randomUUID(), randomUUID(), randomUUID()];
+    const source: SweepSource = {
+      job: 'sweep',
+      findActionable: async (_knex, limit) => rows.slice(0, limit).map((rowId) => ({ rowId })),
+    };
+    const before = await sweepQueue().count();
+    expect(await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger)).toBe(3);
+    await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
+    expect(await sweepQueue().count()).toBe(before + 3);
+  });
+});
+
+describe('worker runtime', () => {
+  it('refuses to start when a job has no processor', () => {
+    expect(() => assertComplete({})).toThrow('No processor for job(s): sweep');
+  });
+
+  it('runs jobs with the request id of the request that enqueued them', async () => {
+    const seen: Array<{ rowId: string; requestId: string | undefined }> = [];
+    const { currentContext } = await import('../../../src/shared/request-context.js');
+    const worker = await startTestWorker(app.config, {
+      sweep: async (job: Job<JobData>) => {
+        seen.push({ rowId: job.data.rowId, requestId: currentContext()?.requestId });
+      },
+    });
+    try {
+      const rowId = randomUUID();
+      await runWithContext({ requestId: 'req-carried-01' }, () =>
+        app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]),
+      );
+      const deadline = Date.now() + 10000;
+      while (!seen.some((entry) => entry.rowId === rowId) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toContainEqual({ rowId, requestId: 'req-carried-01' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('finishes an active job before stopping', async () => {
+    let finished = false;
+    let startedResolve: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (startedResolve = resolve));
+    const worker = await startTestWorker(app.config, {
+      sweep: async () => {
+        startedResolve();
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        finished = true;
+      },
+    });
+    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId: randomUUID() }]);
+    await started;
+    await worker.stop(8000);
+    expect(finished).toBe(true);
+  });
+});

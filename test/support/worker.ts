@@ -1,0 +1,22 @@
+import type { Config } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import type { ProcessorRegistry } from '../../src/worker/context.js';
+import { processors as realProcessors } from '../../src/worker/processors.js';
+import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
+import { LogCapture } from './logs.js';
+
+/** The real worker runtime in-process, on the same database and queue prefix as an app. */
+export async function startTestWorker(
+  config: Config,
+  processors: Partial<ProcessorRegistry> = {},
+): Promise<WorkerRuntime & { logs: LogCapture }> {
+  const logs = new LogCapture();
+  const logger = createLogger(config, { name: 'worker', destination: logs });
+  const runtime = await startWorkerRuntime(
+    config,
+    logger,
+    { ...realProcessors, ...processors },
+    { scheduleSweeper: false },
+  );
+  return Object.assign(runtime, { logs });
+}
