@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { User } from '../../../shared/db/models/user.js';
+import { activeUsers } from '../../../shared/db/models/user.js';
 import { notFound } from '../../../shared/errors.js';
 import { defineRoute } from '../../route.js';
 import { profileResponse } from '../users/schema.js';
@@ -20,7 +20,7 @@ export const internalUserRoutes = [
       422: { description: 'Missing or invalid email' },
     },
     handler: async (ctx, { query }, deps) => {
-      const user = await User.query(deps.knex).whereRaw('lower(email) = lower(?)', [query.email]).first();
+      const user = await activeUsers(deps.knex).whereRaw('lower(email) = lower(?)', [query.email]).first();
       if (!user) throw notFound('No user has this email');
       ctx.body = presentProfile(user);
     },

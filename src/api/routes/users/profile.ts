@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../../shared/errors.js';
-import { User } from '../../../shared/db/models/user.js';
+import { User, activeUsers } from '../../../shared/db/models/user.js';
 import type { PutProfileBody } from './schema.js';
 
 export function presentProfile(user: User) {
@@ -34,9 +34,11 @@ export async function upsertProfile(
       .insert({ cognito_sub: cognitoSub, ...fields })
       .onConflict('cognito_sub')
       .merge({ ...fields, updated_at: knex.fn.now() })
+      // An account being erased is not resurrected by a late PUT.
+      .where('users.deleted_at', null)
       // xmax = 0 only on a freshly inserted tuple: the cheapest way to tell insert from update.
       .returning(['*', knex.raw('(xmax = 0) as inserted')])) as Array<User & { inserted: boolean }>;
-    if (!row) throw new Error('upsert returned no row');
+    if (!row) throw conflict('This account is being erased; try again in a minute', 'erasure_in_progress');
     const { inserted, ...user } = row;
     return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
   } catch (error) {
@@ -48,7 +50,7 @@ export async function upsertProfile(
 }
 
 export async function findProfile(knex: Knex, cognitoSub: string): Promise<User> {
-  const user = await User.query(knex).findOne({ cognito_sub: cognitoSub });
+  const user = await activeUsers(knex).findOne({ cognito_sub: cognitoSub });
   if (!user) throw notFound('No profile yet: create it with PUT first');
   return user;
 }

@@ -13,4 +13,15 @@ export class User extends Model {
   locale!: string;
   created_at!: Date;
   updated_at!: Date;
+  /** Set when the account's erasure is requested: from then on the user is gone to every caller. */
+  deleted_at!: Date | null;
+
+  static override modifiers = {
+    active(query: import('objection').QueryBuilder<User>) {
+      void query.whereNull('users.deleted_at');
+    },
+  };
 }
+
+/** Users still active (not being erased), for every lookup the API and worker make. */
+export const activeUsers = (knex: import('knex').Knex) => User.query(knex).modify('active');

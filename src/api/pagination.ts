@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { AppError } from '../shared/errors.js';
+
+/**
+ * Keyset pagination (SPEC §1): `?limit=` (default 50, max 100) and an opaque `cursor`.
+ * The cursor encodes the sort key of the last item returned, so pages stay stable
+ * while rows are added, and each page is one indexed range read.
+ */
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 100;
+
+export const paginationQuery = {
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(DEFAULT_LIMIT),
+  cursor: z.string().max(512).optional(),
+};
+
+export type CursorKey = Array<string | number>;
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** The sort key inside a cursor; a cursor that was not made by us is a 422 on `query.cursor`. */
+export function decodeCursor(cursor: string | undefined, arity: number): CursorKey | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every((part) => typeof part === 'string' || (typeof part === 'number' && Number.isFinite(part)))
+    ) {
+      return key as CursorKey;
+    }
+  } catch {
+    // fall through to the 422 below
+  }
+  throw new AppError(422, 'validation_failed', 'The cursor is not valid', {
+    errors: [{ path: 'query.cursor', message: 'is not a cursor returned by this endpoint' }],
+  });
+}
+
+/**
+ * Turns `limit + 1` fetched rows into a page: the extra row only tells that another
+ * page exists; the cursor is the key of the last row shown.
+ */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => CursorKey,
+  present: (row: Row) => Item,
+): { items: Item[]; next_cursor: string | null } {
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return {
+    items: shown.map(present),
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
+}
+
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), next_cursor: z.string().nullable() });
