@@ -1,4 +1,5 @@
 import type { ProcessorRegistry } from './context.js';
+import { processEraseAccount } from './jobs/erase-account.js';
 import { processSweep } from './jobs/sweep.js';
 
 /**
@@ -7,4 +8,5 @@ import { processSweep } from './jobs/sweep.js';
  */
 export const processors: ProcessorRegistry = {
   sweep: processSweep,
+  eraseAccount: processEraseAccount,
 };

@@ -20,7 +20,7 @@ import type { ProcessorRegistry, WorkerContext } from './context.js';
 export const SWEEP_EVERY_MS = 30_000;
 
 /** Concurrency per queue: outbound HTTP calls overlap well; maintenance runs one at a time. */
-const CONCURRENCY: Record<QueueName, number> = { maintenance: 1 };
+const CONCURRENCY: Record<QueueName, number> = { maintenance: 1, accounts: 4 };
 
 export interface WorkerRuntime {
   context: WorkerContext;

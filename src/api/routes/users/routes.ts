@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { defineRoute } from '../../route.js';
+import { requestErasure } from './erasure.js';
 import { cognitoSubParams, profileResponse, putProfileBody } from './schema.js';
 import { findProfile, presentProfile, upsertProfile } from './profile.js';
 
@@ -43,6 +45,28 @@ export const userRoutes = [
     },
     handler: async (ctx, { params }, deps) => {
       ctx.body = presentProfile(await findProfile(deps.knex, params.cognito_sub));
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/auth/users/:cognito_sub',
+    summary:
+      'Erase the account: the profile is gone at once; rows, photos and reminders are erased by the worker',
+    tag: 'profile',
+    auth: 'jwt',
+    params: cognitoSubParams,
+    responses: {
+      202: {
+        description: 'Erasure accepted',
+        schema: z.object({ id: z.uuid(), status: z.literal('pending') }),
+      },
+      ...problems,
+      404: { description: 'No profile (or already being erased)' },
+    },
+    handler: async (ctx, { params }, deps) => {
+      const erasure = await requestErasure(deps.knex, deps.dispatcher, params.cognito_sub);
+      ctx.status = 202;
+      ctx.body = { id: erasure.id, status: 'pending' };
     },
   }),
 ];
