@@ -8,7 +8,7 @@ import type { AppDeps } from './deps.js';
 
 /** The API's connections: a Postgres pool, and a fail-fast Redis producer connection. */
 export function createApiDeps(config: Config, logger: Logger): AppDeps {
-  const knex = createKnex(config.DATABASE_URL);
+  const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   return {

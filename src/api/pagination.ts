@@ -65,3 +65,12 @@ export function toPage<Row, Item>(
 
 export const pageSchema = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+
+/**
+ * A timestamp column as text with microseconds, for cursors: Postgres keeps
+ * microseconds, a JS Date only milliseconds, and a cursor rounded to the millisecond
+ * would skip rows created within the same millisecond as the last one shown.
+ */
+export function cursorTimestamp(column: string, alias = 'cursor_at'): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ${alias}`;
+}

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
+import type { OneSignalClient } from '../shared/clients/onesignal.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Dispatcher, JobData, JobKey, Queues } from '../shared/queues.js';
@@ -11,8 +12,11 @@ export interface WorkerContext {
   knex: Knex;
   queues: Queues;
   dispatcher: Dispatcher;
+  /** Absent when OneSignal is not configured (development): reminders end skipped. */
+  onesignal: OneSignalClient | undefined;
 }
 
-export type Processor = (job: Job<JobData>, context: WorkerContext) => Promise<unknown>;
+/** `token` is the job's lock token, for processors that move their own job (e.g. to delayed). */
+export type Processor = (job: Job<JobData>, context: WorkerContext, token?: string) => Promise<unknown>;
 
 export type ProcessorRegistry = Record<JobKey, Processor>;

@@ -1,5 +1,7 @@
 import type { ProcessorRegistry } from './context.js';
+import { processCancelReminder } from './jobs/cancel-reminder.js';
 import { processEraseAccount } from './jobs/erase-account.js';
+import { processScheduleReminder } from './jobs/schedule-reminder.js';
 import { processSweep } from './jobs/sweep.js';
 
 /**
@@ -9,4 +11,6 @@ import { processSweep } from './jobs/sweep.js';
 export const processors: ProcessorRegistry = {
   sweep: processSweep,
   eraseAccount: processEraseAccount,
+  scheduleReminder: processScheduleReminder,
+  cancelReminder: processCancelReminder,
 };

@@ -1,4 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
 import type { Config } from '../shared/config.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
@@ -20,7 +21,7 @@ import type { ProcessorRegistry, WorkerContext } from './context.js';
 export const SWEEP_EVERY_MS = 30_000;
 
 /** Concurrency per queue: outbound HTTP calls overlap well; maintenance runs one at a time. */
-const CONCURRENCY: Record<QueueName, number> = { maintenance: 1, accounts: 4 };
+const CONCURRENCY: Record<QueueName, number> = { maintenance: 1, accounts: 4, reminders: 16 };
 
 export interface WorkerRuntime {
   context: WorkerContext;
@@ -49,17 +50,24 @@ export async function startWorkerRuntime(
   options: { scheduleSweeper?: boolean } = {},
 ): Promise<WorkerRuntime> {
   assertComplete(processors);
-  const knex = createKnex(config.DATABASE_URL);
+  const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config.REDIS_URL, 'worker');
   const queues = createQueues(redis, config.QUEUE_PREFIX);
-  const context: WorkerContext = { config, logger, knex, queues, dispatcher: new Dispatcher(queues, logger) };
+  const context: WorkerContext = {
+    config,
+    logger,
+    knex,
+    queues,
+    dispatcher: new Dispatcher(queues, logger),
+    onesignal: oneSignalFromConfig(config),
+  };
 
-  const run = (queue: QueueName) => async (job: Job<JobData>) => {
+  const run = (queue: QueueName) => async (job: Job<JobData>, token?: string) => {
     const key = jobKeyFor(queue, job.name);
     if (!key) throw new UnrecoverableError(`Unknown job ${job.name} on queue ${queue}`);
     return runWithContext({ requestId: job.data.requestId ?? `job-${job.id ?? 'unknown'}` }, async () => {
       const started = Date.now();
-      const result = await processors[key](job, context);
+      const result = await processors[key](job, context, token);
       logger.debug(
         { queue, job: job.name, job_id: job.id, duration_ms: Date.now() - started },
         'job completed',

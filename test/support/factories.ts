@@ -21,3 +21,20 @@ export async function createUser(knex: Knex, overrides: Partial<User> = {}): Pro
   if (!user) throw new Error('user not created');
   return user;
 }
+
+/** A reminder row (pending, an hour ahead, unless overridden). */
+export async function createReminder(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/reminder.js').Reminder> & { user_id: string },
+): Promise<import('../../src/shared/db/models/reminder.js').Reminder> {
+  const [reminder] = (await knex('reminders')
+    .insert({
+      type: 'progress',
+      send_after: new Date(Date.now() + 3600_000),
+      aligner_number: 2,
+      ...overrides,
+    })
+    .returning('*')) as Array<import('../../src/shared/db/models/reminder.js').Reminder>;
+  if (!reminder) throw new Error('reminder not created');
+  return reminder;
+}

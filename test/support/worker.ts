@@ -1,3 +1,4 @@
+import { oneSignalFromConfig } from '../../src/shared/clients/onesignal.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { ProcessorRegistry } from '../../src/worker/context.js';
@@ -19,4 +20,19 @@ export async function startTestWorker(
     { scheduleSweeper: false },
   );
   return Object.assign(runtime, { logs });
+}
+
+/** A worker context on a test app's connections, for calling processors directly. */
+export function workerContextFor(app: {
+  config: Config;
+  deps: Pick<import('../../src/api/deps.js').AppDeps, 'logger' | 'knex' | 'queues' | 'dispatcher'>;
+}): import('../../src/worker/context.js').WorkerContext {
+  return {
+    config: app.config,
+    logger: app.deps.logger,
+    knex: app.deps.knex,
+    queues: app.deps.queues,
+    dispatcher: app.deps.dispatcher,
+    onesignal: oneSignalFromConfig(app.config),
+  };
 }

@@ -1,7 +1,13 @@
 import type { AnyRoute } from '../route.js';
 import { healthRoutes } from './health.js';
 import { internalUserRoutes } from './internal/users.js';
+import { notificationRoutes } from './notifications/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /** The route table: every endpoint of the API, in the order they are matched. */
-export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...internalUserRoutes];
+export const routes: readonly AnyRoute[] = [
+  ...healthRoutes,
+  ...userRoutes,
+  ...notificationRoutes,
+  ...internalUserRoutes,
+];

@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { Model } from 'objection';
+import type { Logger } from '../logger.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
 export type { Knex };
@@ -15,7 +16,11 @@ export function migrationConfig(): Knex.MigratorConfig {
   return { directory: MIGRATIONS_DIR, tableName: 'knex_migrations', loadExtensions: ['.js'] };
 }
 
-export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}): Knex {
+export function createKnex(
+  databaseUrl: string,
+  pool: { min?: number; max?: number } = {},
+  logger?: Pick<Logger, 'warn' | 'debug'>,
+): Knex {
   const knex = knexFactory({
     client: 'pg',
     connection: {
@@ -28,6 +33,15 @@ export function createKnex(databaseUrl: string, pool: { min?: number; max?: numb
     pool: { min: pool.min ?? 0, max: pool.max ?? 10, idleTimeoutMillis: 30000 },
     acquireConnectionTimeout: 5000,
     migrations: migrationConfig(),
+    // knex prints to the console by default; its errors also reach the caller, so
+    // the log lines go through pino at debug level (warnings at warn).
+    log: {
+      warn: (message: unknown) => logger?.warn({ knex: String(message) }, 'knex warning'),
+      error: (message: unknown) => logger?.debug({ knex: String(message) }, 'knex error'),
+      deprecate: (method: unknown, alternative: unknown) =>
+        logger?.warn({ method: String(method), alternative: String(alternative) }, 'knex deprecation'),
+      debug: () => undefined,
+    },
   });
   Model.knex(knex);
   return knex;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AccountErasure } from '../../shared/db/models/account-erasure.js';
 import type { WorkerContext } from '../context.js';
+import { cancelUserReminders } from './cancel-reminders.js';
 
 /**
  * One part of erasing an account. Steps run in order, each at most once to completion
@@ -23,5 +24,5 @@ export const deleteUserRows: ErasureStep = {
   },
 };
 
-/** In order. Later parts (reminders at OneSignal, photos in S3) are inserted before the rows. */
-export const erasureSteps: readonly ErasureStep[] = [deleteUserRows];
+/** In order: external data first (its references live in the rows), the rows last. */
+export const erasureSteps: readonly ErasureStep[] = [cancelUserReminders, deleteUserRows];

@@ -7,7 +7,7 @@ import { sweep } from '../../../src/worker/sweep.js';
 import { sweepSources } from '../../../src/worker/sweep-sources.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
-import { startTestWorker } from '../../support/worker.js';
+import { startTestWorker, workerContextFor } from '../../support/worker.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -74,7 +74,7 @@ describe('DELETE /auth/users/{cognito_sub} (SPEC §3)', () => {
       );
       expect(erasure).toMatchObject({
         status: 'completed',
-        completed_steps: ['delete-user-rows'],
+        completed_steps: ['cancel-reminders', 'delete-user-rows'],
         attempts: 1,
       });
     } finally {
@@ -104,13 +104,7 @@ describe('DELETE /auth/users/{cognito_sub} (SPEC §3)', () => {
 });
 
 describe('erase-account processor', () => {
-  const context = () => ({
-    config: app.config,
-    logger: app.deps.logger,
-    knex: app.deps.knex,
-    queues: app.deps.queues,
-    dispatcher: app.deps.dispatcher,
-  });
+  const context = () => workerContextFor(app);
   const job = (rowId: string, attemptsMade = 0) =>
     ({ data: { rowId }, attemptsMade, opts: { attempts: 3 } }) as unknown as Parameters<
       ReturnType<typeof eraseAccountProcessor>
@@ -178,7 +172,12 @@ describe('sweeper and erasures', () => {
     const user = await createUser(app.deps.knex, { deleted_at: new Date() });
     const [row] = await app.deps
       .knex('account_erasures')
-      .insert({ user_id: user.id, cognito_sub: user.cognito_sub })
+      // Older than the sweeper's grace period: its job should long have run.
+      .insert({
+        user_id: user.id,
+        cognito_sub: user.cognito_sub,
+        requested_at: new Date(Date.now() - 120_000),
+      })
       .returning('id');
     const id = (row as { id: string }).id;
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);

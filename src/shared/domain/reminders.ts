@@ -1,0 +1,72 @@
+import { DateTime } from 'luxon';
+import type { LocalDate } from './local-time.js';
+import type { TreatmentStatus } from './treatment.js';
+
+/**
+ * Which reminders should exist, decided from the treatment, the settings and the
+ * sessions (SPEC §4). Pure: the caller compares the answer with the rows it has.
+ */
+
+export interface ReminderSettings {
+  progress_reminders: boolean;
+  /** "HH:MM", local to the user's zone */
+  reminder_time: string;
+  wear_reminders: boolean;
+  wear_reminder_after_minutes: number;
+}
+
+export const DEFAULT_REMINDER_SETTINGS: ReminderSettings = {
+  progress_reminders: true,
+  reminder_time: '09:00',
+  wear_reminders: true,
+  wear_reminder_after_minutes: 30,
+};
+
+/** OneSignal accepts send_after at most 30 days ahead; later ones wait for the window. */
+export const ONESIGNAL_HORIZON_DAYS = 30;
+
+export interface ProgressReminderPlan {
+  send_after: Date;
+  aligner_number: number;
+}
+
+/**
+ * The progress reminder: at `reminder_time` local on `next_change_on`, for the next
+ * aligner. None when the treatment is not active, the setting is off, there is no next
+ * change, or its time has passed. A local time that a DST jump skips (01:30 on a
+ * spring-forward night) moves forward by the gap, as clocks do.
+ */
+export function planProgressReminder(input: {
+  status: TreatmentStatus;
+  current_aligner: number;
+  total_aligners: number;
+  next_change_on: LocalDate | null;
+  settings: ReminderSettings;
+  zone: string;
+  now: Date;
+}): ProgressReminderPlan | null {
+  const { status, next_change_on, settings } = input;
+  if (status !== 'active' || !settings.progress_reminders || next_change_on === null) return null;
+  if (input.current_aligner >= input.total_aligners) return null;
+  const sendAfter = DateTime.fromISO(`${next_change_on}T${settings.reminder_time}`, { zone: input.zone });
+  if (!sendAfter.isValid || sendAfter.toMillis() <= input.now.getTime()) return null;
+  return { send_after: sendAfter.toJSDate(), aligner_number: input.current_aligner + 1 };
+}
+
+/** The wear reminder: `wear_reminder_after_minutes` after an open session started, if still ahead. */
+export function planWearReminder(input: {
+  session: { started_at: Date; ended_at: Date | null };
+  settings: ReminderSettings;
+  now: Date;
+}): { send_after: Date } | null {
+  const { session, settings } = input;
+  if (!settings.wear_reminders || session.ended_at !== null) return null;
+  const sendAfter = new Date(session.started_at.getTime() + settings.wear_reminder_after_minutes * 60_000);
+  return sendAfter.getTime() > input.now.getTime() ? { send_after: sendAfter } : null;
+}
+
+/** When the schedule job may hand a reminder to OneSignal: now, or 30 days before it is due. */
+export function handOverAt(sendAfter: Date, now: Date): Date {
+  const earliest = sendAfter.getTime() - ONESIGNAL_HORIZON_DAYS * 24 * 3600_000;
+  return new Date(Math.max(earliest, now.getTime()));
+}

@@ -1,0 +1,91 @@
+import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
+import { Reminder, type ReminderStatus } from '../../shared/db/models/reminder.js';
+import { handOverAt } from '../../shared/domain/reminders.js';
+import type { Processor } from '../context.js';
+import { isLastAttempt } from '../job-attempts.js';
+import { reminderMessage } from '../reminders/messages.js';
+import { settle } from '../reminders/transitions.js';
+
+/**
+ * Hands a reminder to OneSignal (SPEC §4). Re-reads the row and acts only on a
+ * `pending` one, so duplicates and sweeper re-enqueues do nothing; the row id is the
+ * idempotency key, so a retry after a lost answer finds the same notification.
+ */
+export const processScheduleReminder: Processor = async (job, context, token) => {
+  const { knex, onesignal, queues, dispatcher, logger } = context;
+  const reminder = await Reminder.query(knex).findById(job.data.rowId);
+  if (!reminder || reminder.status !== 'pending') return { skipped: reminder?.status ?? 'missing' };
+
+  const now = new Date();
+  if (!onesignal)
+    return { status: await settle(knex, reminder.id, 'skipped', { status_reason: 'not_configured' }) };
+  if (reminder.send_after.getTime() <= now.getTime())
+    return { status: await settle(knex, reminder.id, 'skipped', { status_reason: 'expired' }) };
+  // More than 30 days ahead: OneSignal would refuse it; come back when it is in range.
+  const handOver = handOverAt(reminder.send_after, now);
+  if (handOver.getTime() > now.getTime() + 1000 && token) {
+    await job.moveToDelayed(handOver.getTime(), token);
+    throw new DelayedError();
+  }
+
+  // Claim: from here a cancel must go through OneSignal (the call may create it).
+  const [claimed] = (await knex('reminders')
+    .where({ id: reminder.id, status: 'pending' })
+    .update({ schedule_sent_at: now, attempts: job.attemptsMade + 1, updated_at: now })
+    .returning('id')) as Array<{ id: string }>;
+  if (!claimed) return { skipped: 'cancelled meanwhile' };
+  const user = (await knex('users').where({ id: reminder.user_id }).first('cognito_sub', 'deleted_at')) as
+    { cognito_sub: string; deleted_at: Date | null } | undefined;
+  if (!user || user.deleted_at)
+    return { status: await settle(knex, reminder.id, 'cancelled', { status_reason: 'account_erased' }) };
+
+  const outcome = await onesignal.createNotification({
+    id: reminder.id,
+    type: reminder.type,
+    externalId: user.cognito_sub,
+    ...reminderMessage(reminder),
+    sendAfter: reminder.send_after,
+  });
+
+  switch (outcome.kind) {
+    case 'created': {
+      const [row] = (await knex('reminders')
+        .where({ id: reminder.id })
+        .update({
+          onesignal_id: outcome.onesignalId,
+          status: knex.raw(`case when status = 'pending' then 'scheduled' else status end`),
+          last_error: null,
+          updated_at: knex.fn.now(),
+        })
+        .returning('status')) as Array<{ status: ReminderStatus }>;
+      // A cancel raced this call: the notification now exists, so delete it there too.
+      if (row?.status === 'cancel_requested')
+        await dispatcher.dispatch([{ job: 'cancelReminder', rowId: reminder.id }]);
+      logger.info(
+        { reminder_id: reminder.id, type: reminder.type, status: row?.status },
+        'reminder scheduled at OneSignal',
+      );
+      return { status: row?.status };
+    }
+    case 'not_sent':
+      return {
+        status: await settle(knex, reminder.id, 'skipped', {
+          status_reason: outcome.reason,
+          last_error: null,
+        }),
+      };
+    case 'rate_limited':
+      // Wait as OneSignal asks, without spending an attempt.
+      await queues.reminders.rateLimit(outcome.retryAfterMs);
+      throw new RateLimitError();
+    case 'retryable':
+      await knex('reminders')
+        .where({ id: reminder.id })
+        .update({ last_error: outcome.reason, updated_at: knex.fn.now() });
+      if (isLastAttempt(job)) await settle(knex, reminder.id, 'failed', { last_error: outcome.reason });
+      throw new Error(outcome.reason);
+    case 'rejected':
+      await settle(knex, reminder.id, 'failed', { last_error: outcome.reason });
+      throw new UnrecoverableError(outcome.reason);
+  }
+};

@@ -1,0 +1,27 @@
+import type { Job } from 'bullmq';
+import type { JobData } from '../../src/shared/queues.js';
+
+/** A job as a processor sees it, for calling processors directly on a given attempt. */
+export function fakeJob(rowId: string, attemptsMade = 0, attempts = 8): Job<JobData> {
+  return {
+    id: `fake-${rowId}`,
+    data: { rowId },
+    attemptsMade,
+    opts: { attempts },
+  } as unknown as Job<JobData>;
+}
+
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
