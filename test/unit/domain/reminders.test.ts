@@ -1,0 +1,100 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  DEFAULT_REMINDER_SETTINGS,
+  handOverAt,
+  planProgressReminder,
+  planWearReminder,
+} from '../../../src/shared/domain/reminders.js';
+
+const base = {
+  status: 'active' as const,
+  current_aligner: 3,
+  total_aligners: 20,
+  next_change_on: '2026-03-29',
+  settings: DEFAULT_REMINDER_SETTINGS,
+  zone: 'Europe/London',
+  now: new Date('2026-03-20T12:00:00Z'),
+};
+
+describe('planProgressReminder', () => {
+  it('is at reminder_time local on next_change_on, for the next aligner', () => {
+    // 29 March 2026 is the day London moves to BST: 09:00 local is 08:00 UTC.
+    expect(planProgressReminder(base)).toEqual({
+      send_after: new Date('2026-03-29T08:00:00Z'),
+      aligner_number: 4,
+    });
+    expect(planProgressReminder({ ...base, next_change_on: '2026-03-28' })?.send_after).toEqual(
+      new Date('2026-03-28T09:00:00Z'),
+    );
+  });
+
+  it('follows the zone: New York across its DST change, Kathmandu at +05:45', () => {
+    const early = { ...base, now: new Date('2026-03-01T00:00:00Z') };
+    expect(
+      planProgressReminder({ ...early, zone: 'America/New_York', next_change_on: '2026-03-07' })?.send_after,
+    ).toEqual(new Date('2026-03-07T14:00:00Z'));
+    expect(
+      planProgressReminder({ ...early, zone: 'America/New_York', next_change_on: '2026-03-09' })?.send_after,
+    ).toEqual(new Date('2026-03-09T13:00:00Z'));
+    expect(planProgressReminder({ ...base, zone: 'Asia/Kathmandu' })?.send_after).toEqual(
+      new Date('2026-03-29T03:15:00Z'),
+    );
+  });
+
+  it('moves a local time skipped by the DST jump forward by the gap', () => {
+    const settings = { ...DEFAULT_REMINDER_SETTINGS, reminder_time: '01:30' };
+    // 01:30 does not exist in London on 29 March 2026; clocks read 02:30 BST = 01:30 UTC.
+    expect(planProgressReminder({ ...base, settings })?.send_after).toEqual(new Date('2026-03-29T01:30:00Z'));
+  });
+
+  it.each([
+    ['the treatment is paused', { status: 'paused' as const }],
+    ['the treatment is completed', { status: 'completed' as const }],
+    ['the treatment has not started', { status: 'not_started' as const }],
+    ['progress reminders are off', { settings: { ...DEFAULT_REMINDER_SETTINGS, progress_reminders: false } }],
+    ['there is no next change', { next_change_on: null }],
+    ['its time has passed', { now: new Date('2026-03-29T08:00:00Z') }],
+    ['the current aligner is the last', { current_aligner: 20 }],
+  ])('is none when %s', (_case, change) => {
+    expect(planProgressReminder({ ...base, ...change })).toBeNull();
+  });
+});
+
+describe('planWearReminder', () => {
+  const session = { started_at: new Date('2026-06-01T12:00:00Z'), ended_at: null };
+  const now = new Date('2026-06-01T12:05:00Z');
+
+  it('is wear_reminder_after_minutes after the start of an open session', () => {
+    expect(planWearReminder({ session, settings: DEFAULT_REMINDER_SETTINGS, now })).toEqual({
+      send_after: new Date('2026-06-01T12:30:00Z'),
+    });
+    const settings = { ...DEFAULT_REMINDER_SETTINGS, wear_reminder_after_minutes: 5 };
+    expect(
+      planWearReminder({ session, settings, now: new Date('2026-06-01T12:04:00Z') })?.send_after,
+    ).toEqual(new Date('2026-06-01T12:05:00Z'));
+  });
+
+  it('is none for an ended session, with the setting off, or once its time has passed', () => {
+    expect(
+      planWearReminder({ session: { ...session, ended_at: now }, settings: DEFAULT_REMINDER_SETTINGS, now }),
+    ).toBeNull();
+    expect(
+      planWearReminder({ session, settings: { ...DEFAULT_REMINDER_SETTINGS, wear_reminders: false }, now }),
+    ).toBeNull();
+    expect(
+      planWearReminder({
+        session,
+        settings: DEFAULT_REMINDER_SETTINGS,
+        now: new Date('2026-06-01T12:30:00Z'),
+      }),
+    ).toBeNull();
+  });
+});
+
+describe('handOverAt', () => {
+  it('is now within 30 days, and 30 days before the reminder beyond that', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    expect(handOverAt(new Date('2026-01-20T00:00:00Z'), now)).toEqual(now);
+    expect(handOverAt(new Date('2026-03-02T00:00:00Z'), now)).toEqual(new Date('2026-01-31T00:00:00Z'));
+  });
+});
