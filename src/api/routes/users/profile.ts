@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../../shared/errors.js';
 import { User, activeUsers } from '../../../shared/db/models/user.js';
+import { commitThenDispatch } from '../../../shared/db/transaction.js';
+import type { Dispatcher } from '../../../shared/queues.js';
+import { replanProgressReminder } from '../../../shared/reminders/progress.js';
 import type { PutProfileBody } from './schema.js';
 
 export function presentProfile(user: User) {
@@ -16,9 +19,14 @@ export function presentProfile(user: User) {
   };
 }
 
-/** Creates or replaces the profile in one statement; `created` tells 201 from 200. */
+/**
+ * Creates or replaces the profile in one statement; `created` tells 201 from 200. A
+ * change of time zone moves the progress reminder (it is set in local time), in the
+ * same transaction.
+ */
 export async function upsertProfile(
   knex: Knex,
+  dispatcher: Dispatcher,
   cognitoSub: string,
   body: PutProfileBody,
 ): Promise<{ user: User; created: boolean }> {
@@ -30,17 +38,20 @@ export async function upsertProfile(
     locale: body.locale,
   };
   try {
-    const [row] = (await knex('users')
-      .insert({ cognito_sub: cognitoSub, ...fields })
-      .onConflict('cognito_sub')
-      .merge({ ...fields, updated_at: knex.fn.now() })
-      // An account being erased is not resurrected by a late PUT.
-      .where('users.deleted_at', null)
-      // xmax = 0 only on a freshly inserted tuple: the cheapest way to tell insert from update.
-      .returning(['*', knex.raw('(xmax = 0) as inserted')])) as Array<User & { inserted: boolean }>;
-    if (!row) throw conflict('This account is being erased; try again in a minute', 'erasure_in_progress');
-    const { inserted, ...user } = row;
-    return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
+    return await commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+      const [row] = (await trx('users')
+        .insert({ cognito_sub: cognitoSub, ...fields })
+        .onConflict('cognito_sub')
+        .merge({ ...fields, updated_at: trx.fn.now() })
+        // An account being erased is not resurrected by a late PUT.
+        .where('users.deleted_at', null)
+        // xmax = 0 only on a freshly inserted tuple: the cheapest way to tell insert from update.
+        .returning(['*', trx.raw('(xmax = 0) as inserted')])) as Array<User & { inserted: boolean }>;
+      if (!row) throw conflict('This account is being erased; try again in a minute', 'erasure_in_progress');
+      const { inserted, ...user } = row;
+      if (!inserted) await replanProgressReminder(trx, user.id, jobs);
+      return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
+    });
   } catch (error) {
     if ((error as { constraint?: string }).constraint === 'users_email_lower_unique') {
       throw conflict('This email address belongs to another account', 'email_taken');
