@@ -36,6 +36,8 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
+  /** How an invalid body is answered; default 422 `validation_failed` (SPEC §1). */
+  invalidBody?: { status: 400; code: string };
   /** Accepts `Idempotency-Key` (mobile POSTs, SPEC §1). */
   idempotent?: boolean;
   handler: (ctx: Context, input: RouteInput<P, Q, B>, deps: AppDeps) => Promise<void>;
@@ -52,11 +54,16 @@ export function defineRoute<
   return route as unknown as AnyRoute;
 }
 
-function parsePart(schema: ZodType | undefined, value: unknown, location: string): unknown {
+function parsePart(
+  schema: ZodType | undefined,
+  value: unknown,
+  location: string,
+  failure: { status: number; code: string } = { status: 422, code: 'validation_failed' },
+): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new AppError(422, 'validation_failed', `The request ${location} is not valid`, {
+  throw new AppError(failure.status, failure.code, `The request ${location} is not valid`, {
     errors: fieldErrorsFromZod(result.error, location),
   });
 }
@@ -70,6 +77,6 @@ export function parseInput(
     params: parsePart(route.params, ctx.params, 'params'),
     query: parsePart(route.query, ctx.query, 'query'),
     // koa-bodyparser leaves {} when no body was sent: schemas decide whether that is allowed.
-    body: parsePart(route.body, body, 'body'),
+    body: parsePart(route.body, body, 'body', route.invalidBody),
   };
 }

@@ -58,6 +58,18 @@ const LOG_LEVELS = {
   silent: 'silent',
 } as const;
 
+/** The fields a HubSpot property can be mapped to (shared/hubspot/appliers.ts applies each). */
+export const HUBSPOT_TARGET_FIELDS = [
+  'email',
+  'first_name',
+  'last_name',
+  'dentist_id',
+  'total_aligners',
+  'change_interval_days',
+  'started_on',
+] as const;
+export type HubSpotTargetField = (typeof HUBSPOT_TARGET_FIELDS)[number];
+
 export const DEFAULT_HUBSPOT_PROPERTY_MAP = {
   email: 'email',
   firstname: 'first_name',
@@ -66,7 +78,7 @@ export const DEFAULT_HUBSPOT_PROPERTY_MAP = {
   aligner_total: 'total_aligners',
   aligner_change_interval: 'change_interval_days',
   treatment_start_date: 'started_on',
-} as const satisfies Record<string, string>;
+} as const satisfies Record<string, HubSpotTargetField>;
 
 /**
  * In development only, well-known keys so a new developer can call /internal and send
@@ -143,14 +155,23 @@ const schema = z
     HUBSPOT_CLIENT_SECRET: list,
     HUBSPOT_WEBHOOK_URL: optionalUrl,
     HUBSPOT_PROPERTY_MAP: optionalString.transform((value, ctx) => {
-      if (value === undefined) return { ...DEFAULT_HUBSPOT_PROPERTY_MAP } as Record<string, string>;
+      if (value === undefined)
+        return { ...DEFAULT_HUBSPOT_PROPERTY_MAP } as Record<string, HubSpotTargetField>;
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(value);
-        return z.record(z.string(), z.string()).parse(parsed);
+        parsed = JSON.parse(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of HubSpot property → field names' });
+        parsed = undefined;
+      }
+      const map = z.record(z.string().min(1), z.enum(HUBSPOT_TARGET_FIELDS)).safeParse(parsed);
+      if (!map.success) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JSON object mapping HubSpot property names to one of ${HUBSPOT_TARGET_FIELDS.join(', ')}`,
+        });
         return z.NEVER;
       }
+      return map.data;
     }),
     INTERNAL_API_KEYS: list,
     ADMIN_USERNAME: optionalString,

@@ -8,11 +8,13 @@ import { currentContext } from './request-context.js';
  * row that says what must happen; its id is derived from that row, so enqueuing the
  * same work twice (request retry, sweeper) leaves one job.
  */
-export const QUEUE_NAMES = ['maintenance', 'accounts', 'reminders'] as const;
+export const QUEUE_NAMES = ['maintenance', 'accounts', 'reminders', 'hubspot-events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const JOBS = {
   sweep: { queue: 'maintenance', name: 'sweep' },
+  prune: { queue: 'maintenance', name: 'prune' },
+  processHubspotEvent: { queue: 'hubspot-events', name: 'process-hubspot-event' },
   eraseAccount: { queue: 'accounts', name: 'erase-account' },
   scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
   cancelReminder: { queue: 'reminders', name: 'cancel-reminder' },

@@ -1,6 +1,8 @@
 import type { ProcessorRegistry } from './context.js';
 import { processCancelReminder } from './jobs/cancel-reminder.js';
 import { processEraseAccount } from './jobs/erase-account.js';
+import { processHubspotEvent } from './jobs/process-hubspot-event.js';
+import { processPrune } from './jobs/prune.js';
 import { processScheduleReminder } from './jobs/schedule-reminder.js';
 import { processSweep } from './jobs/sweep.js';
 
@@ -10,6 +12,8 @@ import { processSweep } from './jobs/sweep.js';
  */
 export const processors: ProcessorRegistry = {
   sweep: processSweep,
+  prune: processPrune,
+  processHubspotEvent: processHubspotEvent,
   eraseAccount: processEraseAccount,
   scheduleReminder: processScheduleReminder,
   cancelReminder: processCancelReminder,

@@ -19,9 +19,15 @@ import { runWithContext } from '../shared/request-context.js';
 import type { ProcessorRegistry, WorkerContext } from './context.js';
 
 export const SWEEP_EVERY_MS = 30_000;
+export const PRUNE_EVERY_MS = 3600_000;
 
 /** Concurrency per queue: outbound HTTP calls overlap well; maintenance runs one at a time. */
-const CONCURRENCY: Record<QueueName, number> = { maintenance: 1, accounts: 4, reminders: 16 };
+const CONCURRENCY: Record<QueueName, number> = {
+  maintenance: 1,
+  accounts: 4,
+  reminders: 16,
+  'hubspot-events': 8,
+};
 
 export interface WorkerRuntime {
   context: WorkerContext;
@@ -99,6 +105,11 @@ export async function startWorkerRuntime(
       'sweeper',
       { every: SWEEP_EVERY_MS },
       { name: JOBS.sweep.name, data: { rowId: 'all' } satisfies JobData },
+    );
+    await queues.maintenance.upsertJobScheduler(
+      'pruner',
+      { every: PRUNE_EVERY_MS },
+      { name: JOBS.prune.name, data: { rowId: 'all' } satisfies JobData },
     );
   }
   logger.info({ queues: QUEUE_NAMES }, 'worker started');

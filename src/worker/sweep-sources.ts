@@ -46,4 +46,17 @@ export const sweepSources: SweepSource[] = [
           .select('id')
       ).map((row: { id: string }) => ({ rowId: row.id })),
   },
+  {
+    // Stored while Redis was down (the webhook was still acknowledged), or job lost.
+    job: 'processHubspotEvent',
+    findActionable: async (knex, limit) =>
+      (
+        await knex('hubspot_events')
+          .where({ status: 'received' })
+          .where('received_at', '<', knex.raw(`now() - ${GRACE}`))
+          .orderBy('received_at')
+          .limit(limit)
+          .select('id')
+      ).map((row: { id: string }) => ({ rowId: row.id })),
+  },
 ];

@@ -7,7 +7,9 @@ import { AppError } from '../../shared/errors.js';
  */
 export function requireJsonBody(): Middleware {
   return async (ctx, next) => {
-    if (ctx.is('application/json', 'application/*+json') === false) {
+    // An empty body (`content-length: 0`, as fetch sends for a bodiless POST) has no type to check.
+    const empty = ctx.request.length === 0;
+    if (!empty && ctx.is('application/json', 'application/*+json') === false) {
       throw new AppError(415, 'unsupported_media_type', 'Request bodies must be application/json');
     }
     await next();

@@ -1,5 +1,7 @@
 import type { AnyRoute } from '../route.js';
 import { healthRoutes } from './health.js';
+import { hubspotRoutes } from './hubspot/routes.js';
+import { internalHubspotRoutes } from './internal/hubspot-events.js';
 import { internalUserRoutes } from './internal/users.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -10,4 +12,6 @@ export const routes: readonly AnyRoute[] = [
   ...userRoutes,
   ...notificationRoutes,
   ...internalUserRoutes,
+  ...internalHubspotRoutes,
+  ...hubspotRoutes,
 ];

@@ -74,7 +74,7 @@ describe('DELETE /auth/users/{cognito_sub} (SPEC §3)', () => {
       );
       expect(erasure).toMatchObject({
         status: 'completed',
-        completed_steps: ['cancel-reminders', 'delete-user-rows'],
+        completed_steps: erasureSteps.map((step) => step.name),
         attempts: 1,
       });
     } finally {

@@ -4,6 +4,8 @@ import { User, activeUsers } from '../../../shared/db/models/user.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import { replanProgressReminder } from '../../../shared/reminders/progress.js';
+import type { Config, HubSpotTargetField } from '../../../shared/config.js';
+import { linkContactOnRegistration } from '../../../shared/hubspot/apply.js';
 import type { PutProfileBody } from './schema.js';
 
 export function presentProfile(user: User) {
@@ -21,12 +23,13 @@ export function presentProfile(user: User) {
 
 /**
  * Creates or replaces the profile in one statement; `created` tells 201 from 200. A
- * change of time zone moves the progress reminder (it is set in local time), in the
- * same transaction.
+ * change of time zone moves the progress reminder (it is set in local time); a new
+ * user is linked to the HubSpot contact with their email (SPEC §3). All in one transaction.
  */
 export async function upsertProfile(
   knex: Knex,
   dispatcher: Dispatcher,
+  propertyMap: Config['HUBSPOT_PROPERTY_MAP'],
   cognitoSub: string,
   body: PutProfileBody,
 ): Promise<{ user: User; created: boolean }> {
@@ -49,7 +52,8 @@ export async function upsertProfile(
         .returning(['*', trx.raw('(xmax = 0) as inserted')])) as Array<User & { inserted: boolean }>;
       if (!row) throw conflict('This account is being erased; try again in a minute', 'erasure_in_progress');
       const { inserted, ...user } = row;
-      if (!inserted) await replanProgressReminder(trx, user.id, jobs);
+      if (inserted) await linkContactOnRegistration(trx, user, propertyMap, jobs, providedFields(body));
+      else await replanProgressReminder(trx, user.id, jobs);
       return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
     });
   } catch (error) {
@@ -58,6 +62,13 @@ export async function upsertProfile(
     }
     throw error;
   }
+}
+
+function providedFields(body: PutProfileBody): Set<HubSpotTargetField> {
+  const provided = new Set<HubSpotTargetField>(['email']);
+  if (body.first_name) provided.add('first_name');
+  if (body.last_name) provided.add('last_name');
+  return provided;
 }
 
 export async function findProfile(knex: Knex, cognitoSub: string): Promise<User> {

@@ -26,7 +26,13 @@ export const userRoutes = [
       422: { description: 'Invalid body' },
     },
     handler: async (ctx, { params, body }, deps) => {
-      const { user, created } = await upsertProfile(deps.knex, deps.dispatcher, params.cognito_sub, body);
+      const { user, created } = await upsertProfile(
+        deps.knex,
+        deps.dispatcher,
+        deps.config.HUBSPOT_PROPERTY_MAP,
+        params.cognito_sub,
+        body,
+      );
       ctx.status = created ? 201 : 200;
       ctx.body = presentProfile(user);
     },
