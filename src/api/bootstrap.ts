@@ -1,6 +1,7 @@
 import type { Config } from '../shared/config.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
+import { Metrics } from '../shared/metrics.js';
 import { Dispatcher, closeQueues, createQueues } from '../shared/queues.js';
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
@@ -19,6 +20,7 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
     queues,
     dispatcher: new Dispatcher(queues, logger),
     readiness: new Readiness(knex, redis),
+    metrics: new Metrics({ service: 'api', queues }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { Dispatcher, Queues } from '../shared/queues.js';
 import type { Readiness } from '../shared/readiness.js';
 
@@ -14,4 +15,5 @@ export interface AppDeps {
   queues: Queues;
   dispatcher: Dispatcher;
   readiness: Readiness;
+  metrics: Metrics;
 }

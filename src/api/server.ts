@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { AppError, forbidden } from '../shared/errors.js';
+import { bullBoard } from './admin/bull-board.js';
 import type { AppDeps } from './deps.js';
 import { apiKeyAuth } from './middleware/auth-api-key.js';
 import { hubspotSignatureAuth } from './middleware/auth-hubspot.js';
@@ -71,10 +72,11 @@ export function createApp(deps: AppDeps, routes: readonly AnyRoute[] = allRoutes
   app.silent = true; // errors are logged by errorHandler, once, with the request id
   const router = mountRoutes(deps, routes);
 
-  app.use(requestContext(deps.logger));
+  app.use(requestContext(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
   app.use(underPrefix('/auth', jwtAuth(deps.config)));
   app.use(underPrefix('/internal', apiKeyAuth(deps.config.INTERNAL_API_KEYS)));
+  for (const middleware of bullBoard(deps.config, deps.queues)) app.use(middleware);
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -1,8 +1,13 @@
 import { createServer, type Server } from 'node:http';
+import type { Metrics } from '../shared/metrics.js';
 import type { Readiness } from '../shared/readiness.js';
 
-/** `/health` and `/ready` on WORKER_PORT (SPEC §9), for the orchestrator's probes. */
-export function createHealthServer(readiness: Readiness, isStopping: () => boolean): Server {
+/** `/health`, `/ready` and `/metrics` on WORKER_PORT (SPEC §9), for probes and scraping. */
+export function createHealthServer(
+  readiness: Readiness,
+  metrics: Metrics,
+  isStopping: () => boolean,
+): Server {
   return createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -19,6 +24,13 @@ export function createHealthServer(readiness: Readiness, isStopping: () => boole
           checks: report.checks,
           stopping: isStopping(),
         });
+      });
+      return;
+    }
+    if (path === '/metrics') {
+      void metrics.render().then(({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType });
+        res.end(body);
       });
       return;
     }

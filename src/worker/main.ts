@@ -27,7 +27,7 @@ await probe.destroy();
 const runtime = await startWorkerRuntime(config, logger, processors);
 logIntegrations(config, logger);
 let stopping = false;
-const health = createHealthServer(runtime.readiness, () => stopping);
+const health = createHealthServer(runtime.readiness, runtime.metrics, () => stopping);
 health.listen(config.WORKER_PORT, () =>
   logger.info({ port: config.WORKER_PORT }, 'worker health port listening'),
 );

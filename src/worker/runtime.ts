@@ -1,8 +1,9 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
 import type { Config } from '../shared/config.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
+import { Metrics } from '../shared/metrics.js';
 import {
   Dispatcher,
   JOBS,
@@ -29,9 +30,17 @@ const CONCURRENCY: Record<QueueName, number> = {
   'hubspot-events': 8,
 };
 
+/** How a job attempt ended, for metrics: a delay or a rate limit is not a failure. */
+function jobOutcome(error: unknown): string {
+  if (error instanceof DelayedError) return 'delayed';
+  if (error instanceof RateLimitError) return 'rate_limited';
+  return 'failed';
+}
+
 export interface WorkerRuntime {
   context: WorkerContext;
   readiness: Readiness;
+  metrics: Metrics;
   workers: Worker[];
   /** Finishes active jobs (waiting at most `graceMs`), then closes every connection. */
   stop(graceMs?: number): Promise<void>;
@@ -68,17 +77,25 @@ export async function startWorkerRuntime(
     onesignal: oneSignalFromConfig(config),
   };
 
+  const metrics = new Metrics({ service: 'worker', queues });
   const run = (queue: QueueName) => async (job: Job<JobData>, token?: string) => {
     const key = jobKeyFor(queue, job.name);
     if (!key) throw new UnrecoverableError(`Unknown job ${job.name} on queue ${queue}`);
     return runWithContext({ requestId: job.data.requestId ?? `job-${job.id ?? 'unknown'}` }, async () => {
-      const started = Date.now();
-      const result = await processors[key](job, context, token);
-      logger.debug(
-        { queue, job: job.name, job_id: job.id, duration_ms: Date.now() - started },
-        'job completed',
-      );
-      return result;
+      const started = process.hrtime.bigint();
+      let outcome = 'completed';
+      try {
+        const result = await processors[key](job, context, token);
+        logger.debug({ queue, job: job.name, job_id: job.id }, 'job completed');
+        return result;
+      } catch (error) {
+        outcome = jobOutcome(error);
+        throw error;
+      } finally {
+        const labels = { queue, name: job.name, outcome };
+        metrics.jobDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        metrics.jobsTotal.inc(labels);
+      }
     });
   };
 
@@ -117,6 +134,7 @@ export async function startWorkerRuntime(
   return {
     context,
     readiness: new Readiness(knex, redis),
+    metrics,
     workers,
     async stop(graceMs = 8000) {
       const graceful = Promise.all(workers.map((worker) => worker.close()));

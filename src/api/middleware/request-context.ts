@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../shared/metrics.js';
 import { redactUrl } from '../../shared/redaction.js';
 import { runWithContext } from '../../shared/request-context.js';
 
@@ -11,7 +12,7 @@ const WELL_FORMED_ID = /^[A-Za-z0-9._-]{8,128}$/;
  * Gives every request an id (SPEC §1), runs the rest of the chain inside its context
  * so every log line and enqueued job carries it, and logs one line per request.
  */
-export function requestContext(logger: Logger): Middleware {
+export function requestContext(logger: Logger, metrics: Metrics): Middleware {
   return async (ctx, next) => {
     const given = ctx.get('x-request-id');
     const requestId = WELL_FORMED_ID.test(given) ? given : randomUUID();
@@ -24,9 +25,15 @@ export function requestContext(logger: Logger): Middleware {
       } finally {
         const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
         const status = ctx.status;
+        // Unmatched paths share one label: raw paths would hold user ids and explode cardinality.
+        const route = (ctx as { _matchedRoute?: string })._matchedRoute;
+        metrics.httpDuration.observe(
+          { method: ctx.method, route: route ?? 'unmatched', status: String(status) },
+          durationMs / 1000,
+        );
         const entry = {
           method: ctx.method,
-          route: (ctx as { _matchedRoute?: string })._matchedRoute ?? null,
+          route: route ?? null,
           url: redactUrl(ctx.originalUrl),
           status,
           duration_ms: Math.round(durationMs * 10) / 10,

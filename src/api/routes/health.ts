@@ -34,4 +34,17 @@ export const healthRoutes = [
       ctx.body = { status: report.ready ? 'ready' : 'not_ready', checks: report.checks };
     },
   }),
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics: HTTP durations by route template, queue depths, process',
+    tag: 'operations',
+    auth: 'none',
+    responses: { 200: { description: 'Prometheus text exposition format' } },
+    handler: async (ctx, _input, deps) => {
+      const { contentType, body } = await deps.metrics.render();
+      ctx.type = contentType;
+      ctx.body = body;
+    },
+  }),
 ];
