@@ -29,6 +29,7 @@ async function pingWhenConnected(redis: Redis, timeoutMs: number): Promise<strin
         redis.off('ready', onReady);
         reject(new Error('Redis is not connected'));
       }, timeoutMs);
+      timer.unref();
       redis.once('ready', onReady);
     });
   }
