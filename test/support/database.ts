@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, databaseUrl, withAdminClient } from './postgres.js';
+import { TEMPLATE_DATABASE, databaseUrl, testDatabaseName, withAdminClient } from './postgres.js';
 
 /** A fresh, fully migrated database for one test file, cloned from the template. */
 export async function createTestDatabase(): Promise<{
@@ -7,7 +7,7 @@ export async function createTestDatabase(): Promise<{
   url: string;
   drop: () => Promise<void>;
 }> {
-  const name = `${TEST_DATABASE_PREFIX}${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
+  const name = testDatabaseName(`w${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`);
   await withAdminClient(async (client) => {
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -32,7 +32,7 @@ export async function createTestDatabase(): Promise<{
 
 /** An empty database (no migrations), for tests of the migration runner itself. */
 export async function createEmptyDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `${TEST_DATABASE_PREFIX}empty_${randomBytes(4).toString('hex')}`;
+  const name = testDatabaseName(`empty_${randomBytes(4).toString('hex')}`);
   await withAdminClient(async (client) => void (await client.query(`create database ${name}`)));
   return {
     url: databaseUrl(name),

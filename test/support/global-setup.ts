@@ -5,15 +5,22 @@ import knexFactory from 'knex';
 import pg from 'pg';
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const TEMPLATE_DATABASE = 'aligner_test_template';
 const TEST_DATABASE_PREFIX = 'aligner_test_';
+// A run never lasts this long: anything older was left by a crashed or killed run.
+const STALE_AFTER_SECONDS = 3 * 3600;
 
 /**
- * Once per `npm test`: drop databases left by an interrupted run, then build the
+ * Once per `npm test`: drop databases that crashed runs left behind (only stale ones:
+ * another run may be going on against the same Postgres), then build this run's
  * template database with every migration applied. Each test file clones it
  * (test/support/database.ts), so files run in parallel without sharing rows.
  */
 export default async function globalSetup(_global: unknown, project: { rootDir: string }): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const template = `${TEST_DATABASE_PREFIX}${now}_template_${process.pid}`;
+  // Test workers start after this and inherit it.
+  process.env.TEST_TEMPLATE_DATABASE = template;
+
   const client = new pg.Client({ connectionString: ADMIN_URL });
   try {
     await client.connect();
@@ -23,19 +30,22 @@ export default async function globalSetup(_global: unknown, project: { rootDir: 
     );
   }
   try {
-    const stale = await client.query<{ datname: string }>(
+    const existing = await client.query<{ datname: string }>(
       'select datname from pg_database where datname like $1',
       [`${TEST_DATABASE_PREFIX}%`],
     );
-    for (const { datname } of stale.rows) {
-      await client.query(`drop database if exists ${client.escapeIdentifier(datname)} with (force)`);
+    for (const { datname } of existing.rows) {
+      const created = Number(/^aligner_test_(\d+)_/.exec(datname)?.[1] ?? 0);
+      if (now - created > STALE_AFTER_SECONDS) {
+        await client.query(`drop database if exists ${client.escapeIdentifier(datname)} with (force)`);
+      }
     }
-    await client.query(`create database ${TEMPLATE_DATABASE}`);
+    await client.query(`create database ${client.escapeIdentifier(template)}`);
   } finally {
     await client.end();
   }
   const url = new URL(ADMIN_URL);
-  url.pathname = `/${TEMPLATE_DATABASE}`;
+  url.pathname = `/${template}`;
   const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 2 } });
   try {
     await knex.migrate.latest({
