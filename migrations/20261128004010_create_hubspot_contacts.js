@@ -19,7 +19,9 @@ export async function up(knex) {
     table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
   // Linking a registering user by email.
-  await knex.raw(`create index hubspot_contacts_email on hubspot_contacts (lower(properties #>> '{email,value}'))`);
+  await knex.raw(
+    `create index hubspot_contacts_email on hubspot_contacts (lower(properties #>> '{email,value}'))`,
+  );
 }
 
 /** @param {import('knex').Knex} knex */

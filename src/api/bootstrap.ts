@@ -1,3 +1,4 @@
+import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
@@ -21,11 +22,13 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
     dispatcher: new Dispatcher(queues, logger),
     readiness: new Readiness(knex, redis),
     metrics: new Metrics({ service: 'api', queues }),
+    s3: s3FromConfig(config),
   };
 }
 
 export async function closeApiDeps(deps: AppDeps): Promise<void> {
   await closeQueues(deps.queues);
+  deps.s3.destroy();
   deps.redis.disconnect();
   await deps.knex.destroy();
 }

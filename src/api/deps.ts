@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Redis } from 'ioredis';
+import type { S3Storage } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -16,4 +17,6 @@ export interface AppDeps {
   dispatcher: Dispatcher;
   readiness: Readiness;
   metrics: Metrics;
+  /** The user-images bucket: presigned URLs, and the HEAD check of `complete`. */
+  s3: S3Storage;
 }

@@ -6,9 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDevelopmentS3 } from './local-s3.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty' };
+// In development with no S3_ENDPOINT, a local S3 for both processes (docs/decisions/005-local-s3.md).
+const localS3 = await startDevelopmentS3(path.resolve(dist, '..')).catch((error: Error) => {
+  console.error(`Local S3 could not start (${error.message}); set S3_ENDPOINT to use another S3 server`);
+  process.exit(1);
+});
+const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', ...localS3?.env };
 
 function start(name: string, entry: string): ChildProcess {
   const child = spawn(process.execPath, [path.join(dist, entry)], { env, stdio: 'inherit' });
@@ -46,4 +52,5 @@ await Promise.all(
       }),
   ),
 );
+await localS3?.close();
 process.exit(exitCode);

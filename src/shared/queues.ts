@@ -8,7 +8,7 @@ import { currentContext } from './request-context.js';
  * row that says what must happen; its id is derived from that row, so enqueuing the
  * same work twice (request retry, sweeper) leaves one job.
  */
-export const QUEUE_NAMES = ['maintenance', 'accounts', 'reminders', 'hubspot-events'] as const;
+export const QUEUE_NAMES = ['maintenance', 'accounts', 'reminders', 'images', 'hubspot-events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const JOBS = {
@@ -18,6 +18,7 @@ export const JOBS = {
   eraseAccount: { queue: 'accounts', name: 'erase-account' },
   scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
   cancelReminder: { queue: 'reminders', name: 'cancel-reminder' },
+  deleteImage: { queue: 'images', name: 'delete-image' },
 } as const satisfies Record<string, { queue: QueueName; name: string }>;
 
 export type JobKey = keyof typeof JOBS;

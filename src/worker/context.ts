@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
 import type { OneSignalClient } from '../shared/clients/onesignal.js';
+import type { S3Storage } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Dispatcher, JobData, JobKey, Queues } from '../shared/queues.js';
@@ -14,6 +15,8 @@ export interface WorkerContext {
   dispatcher: Dispatcher;
   /** Absent when OneSignal is not configured (development): reminders end skipped. */
   onesignal: OneSignalClient | undefined;
+  /** The user-images bucket: object deletions and account erasure. */
+  s3: S3Storage;
 }
 
 /** `token` is the job's lock token, for processors that move their own job (e.g. to delayed). */

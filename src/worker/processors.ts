@@ -1,5 +1,6 @@
 import type { ProcessorRegistry } from './context.js';
 import { processCancelReminder } from './jobs/cancel-reminder.js';
+import { processDeleteImage } from './jobs/delete-image.js';
 import { processEraseAccount } from './jobs/erase-account.js';
 import { processHubspotEvent } from './jobs/process-hubspot-event.js';
 import { processPrune } from './jobs/prune.js';
@@ -17,4 +18,5 @@ export const processors: ProcessorRegistry = {
   eraseAccount: processEraseAccount,
   scheduleReminder: processScheduleReminder,
   cancelReminder: processCancelReminder,
+  deleteImage: processDeleteImage,
 };

@@ -1,5 +1,6 @@
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
+import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
@@ -27,6 +28,7 @@ const CONCURRENCY: Record<QueueName, number> = {
   maintenance: 1,
   accounts: 4,
   reminders: 16,
+  images: 8,
   'hubspot-events': 8,
 };
 
@@ -75,6 +77,7 @@ export async function startWorkerRuntime(
     queues,
     dispatcher: new Dispatcher(queues, logger),
     onesignal: oneSignalFromConfig(config),
+    s3: s3FromConfig(config),
   };
 
   const metrics = new Metrics({ service: 'worker', queues });
@@ -150,6 +153,7 @@ export async function startWorkerRuntime(
         await Promise.all(workers.map((worker) => worker.close(true)));
       }
       await closeQueues(queues);
+      context.s3.destroy();
       redis.disconnect();
       await knex.destroy();
     },

@@ -47,6 +47,19 @@ export const sweepSources: SweepSource[] = [
       ).map((row: { id: string }) => ({ rowId: row.id })),
   },
   {
+    // S3 deletions owed and due; later ones wait in BullMQ as delayed jobs.
+    job: 'deleteImage',
+    findActionable: async (knex, limit) =>
+      (
+        await knex('image_deletions')
+          .where({ status: 'pending' })
+          .where('not_before', '<', knex.raw(`now() - ${GRACE}`))
+          .orderBy('not_before')
+          .limit(limit)
+          .select('id')
+      ).map((row: { id: string }) => ({ rowId: row.id })),
+  },
+  {
     // Stored while Redis was down (the webhook was still acknowledged), or job lost.
     job: 'processHubspotEvent',
     findActionable: async (knex, limit) =>

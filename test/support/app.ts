@@ -11,12 +11,15 @@ import { testConfig } from './config.js';
 import { createTestDatabase } from './database.js';
 import { LogCapture } from './logs.js';
 import { deleteKeys, uniqueQueuePrefix } from './redis.js';
+import { startTestS3, type TestS3 } from './s3.js';
 
 export interface TestApp {
   url: string;
   config: Config;
   deps: AppDeps;
   logs: LogCapture;
+  /** The S3 server (s3rver) the app's bucket lives on. */
+  s3: TestS3;
   /** fetch against the app, with JSON helpers */
   request(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -28,18 +31,24 @@ export interface TestAppOptions {
   /** Use this database instead of a fresh clone (several apps on one database). */
   databaseUrl?: string;
   queuePrefix?: string;
+  /** Share this S3 server (e.g. with another app); default: one of its own, closed with the app. */
+  s3?: TestS3;
 }
 
 /**
  * The real app on a real port (0: any free one), with its own database cloned from
- * the template and its own Redis key prefix. Logs are captured, not printed.
+ * the template, its own Redis key prefix and its own S3 server. Logs are captured, not printed.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.databaseUrl ? undefined : await createTestDatabase();
   const queuePrefix = options.queuePrefix ?? uniqueQueuePrefix();
+  const s3 = options.s3 ?? (await startTestS3());
   const config = testConfig({
     DATABASE_URL: options.databaseUrl ?? database?.url,
     QUEUE_PREFIX: queuePrefix,
+    S3_ENDPOINT: s3.env.S3_ENDPOINT,
+    S3_FORCE_PATH_STYLE: s3.env.S3_FORCE_PATH_STYLE,
+    USER_IMAGES_BUCKET: s3.env.USER_IMAGES_BUCKET,
     ...options.env,
   });
   const logs = new LogCapture();
@@ -54,6 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     config,
     deps,
     logs,
+    s3,
     request: (path, init = {}) => {
       const { json, token, headers, ...rest } = init;
       const allHeaders = new Headers(headers);
@@ -71,6 +81,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await closeApiDeps(deps);
       if (!options.queuePrefix) await deleteKeys(queuePrefix);
       await database?.drop();
+      if (!options.s3) await s3.close();
     },
   };
 }

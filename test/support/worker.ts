@@ -25,7 +25,7 @@ export async function startTestWorker(
 /** A worker context on a test app's connections, for calling processors directly. */
 export function workerContextFor(app: {
   config: Config;
-  deps: Pick<import('../../src/api/deps.js').AppDeps, 'logger' | 'knex' | 'queues' | 'dispatcher'>;
+  deps: Pick<import('../../src/api/deps.js').AppDeps, 'logger' | 'knex' | 'queues' | 'dispatcher' | 's3'>;
 }): import('../../src/worker/context.js').WorkerContext {
   return {
     config: app.config,
@@ -34,5 +34,6 @@ export function workerContextFor(app: {
     queues: app.deps.queues,
     dispatcher: app.deps.dispatcher,
     onesignal: oneSignalFromConfig(app.config),
+    s3: app.deps.s3,
   };
 }

@@ -2,6 +2,7 @@ import type { AnyRoute } from '../route.js';
 import { healthRoutes } from './health.js';
 import { hubspotRoutes } from './hubspot/routes.js';
 import { internalHubspotRoutes } from './internal/hubspot-events.js';
+import { imageRoutes } from './images/routes.js';
 import { internalUserRoutes } from './internal/users.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -11,6 +12,7 @@ export const routes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...userRoutes,
   ...notificationRoutes,
+  ...imageRoutes,
   ...internalUserRoutes,
   ...internalHubspotRoutes,
   ...hubspotRoutes,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AccountErasure } from '../../shared/db/models/account-erasure.js';
 import type { WorkerContext } from '../context.js';
 import { cancelUserReminders } from './cancel-reminders.js';
+import { deleteUserImages } from './delete-images.js';
 
 /**
  * One part of erasing an account. Steps run in order, each at most once to completion
@@ -25,4 +26,4 @@ export const deleteUserRows: ErasureStep = {
 };
 
 /** In order: external data first (its references live in the rows), the rows last. */
-export const erasureSteps: readonly ErasureStep[] = [cancelUserReminders, deleteUserRows];
+export const erasureSteps: readonly ErasureStep[] = [cancelUserReminders, deleteUserImages, deleteUserRows];
