@@ -38,3 +38,22 @@ export async function createReminder(
   if (!reminder) throw new Error('reminder not created');
   return reminder;
 }
+
+/** A wear session row (closed, an hour long, a day ago, unless overridden). */
+export async function createWearSession(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/wear-session.js').WearSession> & { user_id: string },
+): Promise<import('../../src/shared/db/models/wear-session.js').WearSession> {
+  const started = Date.now() - 24 * 3600_000;
+  const [session] = (await knex('wear_sessions')
+    .insert({
+      id: randomUUID(),
+      started_at: new Date(started),
+      ended_at: new Date(started + 3600_000),
+      reason: 'meal',
+      ...overrides,
+    })
+    .returning('*')) as Array<import('../../src/shared/db/models/wear-session.js').WearSession>;
+  if (!session) throw new Error('wear session not created');
+  return session;
+}

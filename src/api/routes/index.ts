@@ -6,6 +6,7 @@ import { imageRoutes } from './images/routes.js';
 import { internalUserRoutes } from './internal/users.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { userRoutes } from './users/routes.js';
+import { wearRoutes } from './wear/routes.js';
 
 /** The route table: every endpoint of the API, in the order they are matched. */
 export const routes: readonly AnyRoute[] = [
@@ -13,6 +14,7 @@ export const routes: readonly AnyRoute[] = [
   ...userRoutes,
   ...notificationRoutes,
   ...imageRoutes,
+  ...wearRoutes,
   ...internalUserRoutes,
   ...internalHubspotRoutes,
   ...hubspotRoutes,

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { WearSession } from '../../../shared/db/models/wear-session.js';
+import { commitThenDispatch } from '../../../shared/db/transaction.js';
+import { notFound } from '../../../shared/errors.js';
+import type { Dispatcher } from '../../../shared/queues.js';
+import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { explainStartFailure } from './session-conflicts.js';
+import { findSession, ownSessionOrNotFound } from './session-reads.js';
+import type { StartSessionBody } from './schema.js';
+
+/**
+ * `POST /wear-sessions` (SPEC §3): starts an open session and plans its wear reminder
+ * (SPEC §4) in the same transaction. A client id already stored is a retry: the
+ * stored session is the answer whatever the retry says (the first write wins), and
+ * another user's id is a 404 like any object of theirs (SPEC §2).
+ */
+export async function startSession(
+  knex: Knex,
+  dispatcher: Dispatcher,
+  userId: string,
+  body: StartSessionBody,
+  now = new Date(),
+): Promise<{ session: WearSession; created: boolean }> {
+  if (body.id) {
+    const stored = await findSession(knex, body.id);
+    if (stored) return { session: ownSessionOrNotFound(stored, userId), created: false };
+  }
+  const id = body.id ?? randomUUID();
+  let inserted: WearSession | undefined;
+  try {
+    inserted = await commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+      const [row] = (await trx('wear_sessions')
+        .insert({
+          id,
+          user_id: userId,
+          started_at: body.started_at ? new Date(body.started_at) : now,
+          reason: body.reason ?? null,
+        })
+        // A concurrent retry with the same id stored it first: answered below, not an error.
+        .onConflict('id')
+        .ignore()
+        .returning('*')) as WearSession[];
+      if (row) await replanWearReminder(trx, row.id, row, jobs, now);
+      return row;
+    });
+  } catch (error) {
+    throw await explainStartFailure(knex, userId, error);
+  }
+  if (inserted) return { session: inserted, created: true };
+  const stored = await findSession(knex, id);
+  if (!stored) throw notFound('No such wear session'); // stored by the retry's twin, then deleted
+  return { session: ownSessionOrNotFound(stored, userId), created: false };
+}

@@ -1,0 +1,91 @@
+import type { Knex } from 'knex';
+import type { User } from '../../../shared/db/models/user.js';
+import {
+  localDayBounds,
+  maxDate,
+  minDate,
+  todayIn,
+  type LocalDate,
+} from '../../../shared/domain/local-time.js';
+import {
+  computeWearStats,
+  trackingStartDate,
+  type OutOfMouthSession,
+  type WearStats,
+} from '../../../shared/domain/wear-stats.js';
+import { sessionsOverlapping } from './session-reads.js';
+import { currentStreak } from './streak.js';
+
+/** SPEC §3: the goal when the user has no treatment (the column's own default). */
+export const DEFAULT_DAILY_WEAR_GOAL_MINUTES = 1320;
+
+interface TrackingBasis {
+  started_on: LocalDate | null;
+  daily_wear_goal_minutes: number | null;
+  first_started_at: Date | null;
+}
+
+/** The treatment's start and goal and the first session's start, in one round trip. */
+async function trackingBasis(knex: Knex, userId: string): Promise<TrackingBasis> {
+  const { rows } = (await knex.raw(
+    `select t.started_on, t.daily_wear_goal_minutes,
+            (select min(started_at) from wear_sessions where user_id = ?) as first_started_at
+       from (select 1) as one left join treatments t on t.user_id = ?`,
+    [userId, userId],
+  )) as { rows: TrackingBasis[] };
+  return rows[0] ?? { started_on: null, daily_wear_goal_minutes: null, first_started_at: null };
+}
+
+/** The sessions overlapping the local days `first`..`last`, read with one range scan. */
+async function sessionsForDays(
+  knex: Knex,
+  userId: string,
+  zone: string,
+  first: LocalDate,
+  last: LocalDate,
+): Promise<OutOfMouthSession[]> {
+  if (first > last) return [];
+  return (await sessionsOverlapping(knex, userId, {
+    from: localDayBounds(first, zone).start,
+    to: localDayBounds(last, zone).end,
+  }).select('started_at', 'ended_at')) as OutOfMouthSession[];
+}
+
+/**
+ * `GET /wear-stats` (SPEC §3). Only the days that can be reported are read: from the
+ * start of tracking (or `from`) to today (or `to`), so a range reaching far into the
+ * past or the future reads nothing for those days. The streak is the current one
+ * (see currentStreak), which may read further back than `from`.
+ */
+export async function loadWearStats(
+  knex: Knex,
+  user: Pick<User, 'id' | 'timezone'>,
+  from: LocalDate,
+  to: LocalDate,
+  now = new Date(),
+): Promise<WearStats> {
+  const zone = user.timezone;
+  const basis = await trackingBasis(knex, user.id);
+  const trackingStartsOn = trackingStartDate(basis.started_on, basis.first_started_at, zone);
+  const goalMinutes = basis.daily_wear_goal_minutes ?? DEFAULT_DAILY_WEAR_GOAL_MINUTES;
+  const today = todayIn(zone, now);
+  const first = trackingStartsOn === null ? null : maxDate(from, trackingStartsOn);
+  const last = minDate(to, today);
+  const load = (firstDay: LocalDate, lastDay: LocalDate) =>
+    sessionsForDays(knex, user.id, zone, firstDay, lastDay);
+
+  const stats = computeWearStats({
+    sessions: first === null ? [] : await load(first, last),
+    zone,
+    from,
+    to,
+    now,
+    goalMinutes,
+    trackingStartsOn,
+  });
+  const streak = await currentStreak(
+    { zone, now, goalMinutes, trackingStartsOn, loadSessions: load },
+    first !== null && to >= today ? { first, days: stats.days } : undefined,
+  );
+  return { days: stats.days, summary: { ...stats.summary, current_streak_days: streak } };
+}
