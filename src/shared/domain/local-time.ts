@@ -26,9 +26,18 @@ function toLocalDate(value: DateTime): LocalDate {
   return value.toISODate() as LocalDate;
 }
 
+/**
+ * Years a date of this service can fall in. Bounded so that date arithmetic near the
+ * edge (9999-12-31 + 1 day) can never leave the `YYYY-MM-DD` form and fail later.
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2999;
+
 /** True for an existing day written exactly as `YYYY-MM-DD` (luxon alone also accepts `20260203`, weeks…). */
 export function isLocalDate(value: string): boolean {
-  return LOCAL_DATE_PATTERN.test(value) && DateTime.fromISO(value, { zone: 'utc' }).isValid;
+  if (!LOCAL_DATE_PATTERN.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  return year >= MIN_YEAR && year <= MAX_YEAR && DateTime.fromISO(value, { zone: 'utc' }).isValid;
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {

@@ -116,3 +116,12 @@ describe('calendar arithmetic', () => {
     expect(maxDate('2026-01-10', '2025-12-31')).toBe('2026-01-10');
   });
 });
+
+describe('isLocalDate bounds', () => {
+  it('refuses years outside 1900–2999, so date arithmetic never leaves YYYY-MM-DD', () => {
+    expect(isLocalDate('9999-12-31')).toBe(false);
+    expect(isLocalDate('1899-12-31')).toBe(false);
+    expect(isLocalDate('2999-12-31')).toBe(true);
+    expect(isLocalDate('1900-01-01')).toBe(true);
+  });
+});
