@@ -57,3 +57,38 @@ export async function createWearSession(
   if (!session) throw new Error('wear session not created');
   return session;
 }
+
+/** A treatment row (aligner 1 of 20, 14 days each, started today in UTC, active, unless overridden). */
+export async function createTreatment(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/treatment.js').Treatment> & { user_id: string },
+): Promise<import('../../src/shared/db/models/treatment.js').Treatment> {
+  const today = new Date().toISOString().slice(0, 10);
+  const [treatment] = (await knex('treatments')
+    .insert({
+      status: 'active',
+      total_aligners: 20,
+      current_aligner: 1,
+      change_interval_days: 14,
+      started_on: today,
+      current_aligner_started_on: overrides.started_on ?? today,
+      ...overrides,
+    })
+    .returning('*')) as Array<import('../../src/shared/db/models/treatment.js').Treatment>;
+  if (!treatment) throw new Error('treatment not created');
+  return treatment;
+}
+
+/** An aligner change row (aligner 2, changed today in UTC, unless overridden). */
+export async function createAlignerChange(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/aligner-change.js').AlignerChange> & {
+    user_id: string;
+  },
+): Promise<import('../../src/shared/db/models/aligner-change.js').AlignerChange> {
+  const [change] = (await knex('aligner_changes')
+    .insert({ aligner_number: 2, changed_on: new Date().toISOString().slice(0, 10), ...overrides })
+    .returning('*')) as Array<import('../../src/shared/db/models/aligner-change.js').AlignerChange>;
+  if (!change) throw new Error('aligner change not created');
+  return change;
+}

@@ -5,6 +5,8 @@ import { internalHubspotRoutes } from './internal/hubspot-events.js';
 import { imageRoutes } from './images/routes.js';
 import { internalUserRoutes } from './internal/users.js';
 import { notificationRoutes } from './notifications/routes.js';
+import { settingsRoutes } from './settings/routes.js';
+import { treatmentRoutes } from './treatment/routes.js';
 import { userRoutes } from './users/routes.js';
 import { wearRoutes } from './wear/routes.js';
 
@@ -12,6 +14,8 @@ import { wearRoutes } from './wear/routes.js';
 export const routes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...userRoutes,
+  ...treatmentRoutes,
+  ...settingsRoutes,
   ...notificationRoutes,
   ...imageRoutes,
   ...wearRoutes,

@@ -1,0 +1,14 @@
+import { Model } from 'objection';
+
+/** Days added to the wear of one aligner (SPEC §3 `POST /treatment/extensions`). */
+export class TreatmentExtension extends Model {
+  static override tableName = 'treatment_extensions';
+
+  id!: string;
+  user_id!: string;
+  /** The aligner that was current when the extension was asked for. */
+  aligner_number!: number;
+  days!: number;
+  reason!: string | null;
+  created_at!: Date;
+}

@@ -1,0 +1,38 @@
+import { Model } from 'objection';
+import type { LocalDate } from '../../domain/local-time.js';
+import type { TreatmentPlan, TreatmentStatus } from '../../domain/treatment.js';
+
+/**
+ * A user's treatment plan and where they are in it (SPEC §3 Treatment); one per user,
+ * keyed by the user. Dates are `YYYY-MM-DD` strings (db/knex.ts keeps them so).
+ */
+export class Treatment extends Model {
+  static override tableName = 'treatments';
+  static override idColumn = 'user_id';
+
+  user_id!: string;
+  status!: TreatmentStatus;
+  total_aligners!: number;
+  current_aligner!: number;
+  change_interval_days!: number;
+  started_on!: LocalDate;
+  current_aligner_started_on!: LocalDate;
+  daily_wear_goal_minutes!: number;
+  extension_days!: number;
+  created_at!: Date;
+  updated_at!: Date;
+}
+
+/** The stored row as the domain functions take it. */
+export function planOf(treatment: Treatment): TreatmentPlan {
+  return {
+    status: treatment.status,
+    total_aligners: treatment.total_aligners,
+    current_aligner: treatment.current_aligner,
+    change_interval_days: treatment.change_interval_days,
+    started_on: treatment.started_on,
+    current_aligner_started_on: treatment.current_aligner_started_on,
+    daily_wear_goal_minutes: treatment.daily_wear_goal_minutes,
+    extension_days: treatment.extension_days,
+  };
+}
