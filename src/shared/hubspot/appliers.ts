@@ -60,6 +60,8 @@ async function updateTreatment(
   fields: Record<string, unknown>,
   jobs: JobRequest[],
 ) {
+  // Users before treatments, the order every route takes, so the two cannot deadlock.
+  await trx('users').where({ id: userId }).forUpdate().first('id');
   const treatment = (await trx('treatments').where({ user_id: userId }).forUpdate().first()) as
     { current_aligner: number; current_aligner_started_on: string } | undefined;
   if (!treatment) return;
