@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../route.js';
+import { exportRoutes } from './export/routes.js';
 import { healthRoutes } from './health.js';
 import { hubspotRoutes } from './hubspot/routes.js';
 import { internalHubspotRoutes } from './internal/hubspot-events.js';
@@ -14,6 +15,7 @@ import { wearRoutes } from './wear/routes.js';
 export const routes: readonly AnyRoute[] = [
   ...healthRoutes,
   ...userRoutes,
+  ...exportRoutes,
   ...treatmentRoutes,
   ...settingsRoutes,
   ...notificationRoutes,

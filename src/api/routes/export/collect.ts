@@ -1,0 +1,60 @@
+import type { Knex } from 'knex';
+import type { S3Storage } from '../../../shared/clients/s3.js';
+import { AlignerChange } from '../../../shared/db/models/aligner-change.js';
+import { Image } from '../../../shared/db/models/image.js';
+import { Reminder } from '../../../shared/db/models/reminder.js';
+import { TreatmentExtension } from '../../../shared/db/models/treatment-extension.js';
+import { Treatment } from '../../../shared/db/models/treatment.js';
+import type { User } from '../../../shared/db/models/user.js';
+import { WearSession } from '../../../shared/db/models/wear-session.js';
+import { todayIn } from '../../../shared/domain/local-time.js';
+import { presentImage } from '../images/present.js';
+import { presentReminder } from '../notifications/routes.js';
+import { readSettings } from '../settings/settings.js';
+import { presentAlignerChange, presentExtension, presentTreatment } from '../treatment/present.js';
+import { presentProfile } from '../users/profile.js';
+import { presentSession } from '../wear/present.js';
+
+/**
+ * Everything held about one user, in the shapes the API already uses (SPEC §3
+ * `GET /export`, the UK/EU GDPR right of access and portability). Reads run in one
+ * repeatable-read transaction, so the document is a consistent snapshot.
+ */
+export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
+  return knex.transaction(
+    async (trx) => {
+      const byUser = { user_id: user.id };
+      const [treatment, alignerChanges, extensions, settings, sessions, images, reminders, hubspot] =
+        await Promise.all([
+          Treatment.query(trx).findOne(byUser),
+          AlignerChange.query(trx)
+            .where(byUser)
+            .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]),
+          TreatmentExtension.query(trx).where(byUser).orderBy('created_at'),
+          readSettings(trx, user.id),
+          WearSession.query(trx).where(byUser).orderBy('started_at'),
+          Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at'),
+          Reminder.query(trx).where(byUser).orderBy('created_at'),
+          trx('hubspot_contacts').where(byUser).first('contact_id', 'properties'),
+        ]);
+      return {
+        exported_at: new Date().toISOString(),
+        profile: presentProfile(user),
+        treatment: treatment ? presentTreatment(treatment, todayIn(user.timezone, new Date())) : null,
+        aligner_changes: alignerChanges.map(presentAlignerChange),
+        treatment_extensions: extensions.map(presentExtension),
+        settings,
+        wear_sessions: sessions.map(presentSession),
+        images: await Promise.all(images.map((image) => presentImage(image, s3))),
+        notifications: reminders.map(presentReminder),
+        hubspot_contact: hubspot
+          ? {
+              contact_id: (hubspot as { contact_id: number }).contact_id,
+              properties: (hubspot as { properties: unknown }).properties,
+            }
+          : null,
+      };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+}
