@@ -220,7 +220,11 @@ export class ConfigError extends Error {}
 
 /** Parses an environment; the error message is one line naming each offending variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = schema.safeParse(env);
+  // `VAR=` in a .env or compose file means "not set": the default applies.
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const result = schema.safeParse(given);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');

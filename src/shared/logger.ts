@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
+import { redactText } from './redaction.js';
 import { currentContext } from './request-context.js';
 
 export type { Logger };
@@ -36,6 +37,26 @@ const SENSITIVE_PATHS = [
   '*.lastname',
 ];
 
+/**
+ * Errors logged with redaction on: Postgres' `detail` ("Failing row contains (…)") and
+ * similar fields quote row values, so they are dropped, and emails and JWTs are masked
+ * in the message and stack.
+ */
+function redactedError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const {
+    detail: _detail,
+    where: _where,
+    internalQuery: _query,
+    parameters: _parameters,
+    ...serialized
+  } = pino.stdSerializers.err(error) as Record<string, unknown>;
+  for (const key of ['message', 'stack'] as const) {
+    if (typeof serialized[key] === 'string') serialized[key] = redactText(serialized[key]);
+  }
+  return serialized;
+}
+
 export function createLogger(
   config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT' | 'LOG_REDACT_SENSITIVE'>,
   options: { name: string; destination?: pino.DestinationStream },
@@ -51,6 +72,7 @@ export function createLogger(
       return context ? { request_id: context.requestId } : {};
     },
     formatters: { level: (label) => ({ level: label }) },
+    ...(config.LOG_REDACT_SENSITIVE ? { serializers: { err: redactedError } } : {}),
   };
   if (options.destination) return pino(pinoOptions, options.destination);
   if (config.LOG_FORMAT === 'pretty') {

@@ -6,12 +6,14 @@
 
 const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const SENSITIVE_QUERY =
-  /^(email|token|x-amz-signature|x-amz-credential|x-amz-security-token|signature|api_key|apikey)$/i;
+  /^(email|token|access_token|id_token|refresh_token|jwt|code|x-amz-signature|x-amz-credential|x-amz-security-token|signature|api_key|apikey)$/i;
+// A JWT wherever it appears (header.payload.signature in base64url; the header starts `{"`).
+const JWT_IN_TEXT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
 export const REDACTED = '[redacted]';
 
 export function redactText(text: string): string {
-  return text.replace(EMAIL_IN_TEXT, REDACTED);
+  return text.replace(EMAIL_IN_TEXT, REDACTED).replace(JWT_IN_TEXT, REDACTED);
 }
 
 /** A path with query string, safe to log: emails masked, sensitive query values removed. */

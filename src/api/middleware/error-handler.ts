@@ -7,6 +7,7 @@ import { problemFromDatabaseError } from './database-errors.js';
 import { fieldErrorsFromZod } from '../validation.js';
 
 interface HttpishError {
+  code?: string;
   status?: number;
   statusCode?: number;
   expose?: boolean;
@@ -16,9 +17,17 @@ interface HttpishError {
 
 /** koa-bodyparser and @koa/router throw http-errors; these are the ones a client can cause. */
 function problemFromHttpError(error: HttpishError): Problem | undefined {
+  // zlib's errors (Z_DATA_ERROR…) for a body whose Content-Encoding does not match it.
+  if (typeof error.code === 'string' && error.code.startsWith('Z_'))
+    return {
+      status: 400,
+      code: 'bad_request',
+      detail: 'The request body could not be decoded as its Content-Encoding says',
+    };
   const status = error.status ?? error.statusCode;
   if (!status || status < 400 || status >= 500) return undefined;
-  if (status === 400 && error.type === 'entity.parse.failed')
+  // co-body throws a SyntaxError (status 400) for text that is not JSON.
+  if (status === 400 && (error.type === 'entity.parse.failed' || error instanceof SyntaxError))
     return { status, code: 'malformed_json', detail: 'The request body is not valid JSON' };
   if (status === 413)
     return {
@@ -47,6 +56,13 @@ export function errorHandler(logger: Logger): Middleware {
           status: 404,
           code: 'not_found',
           detail: `No route for ${ctx.method} ${ctx.path}`,
+        });
+      } else if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        // The router has set `Allow` (RFC 9110 §15.5.6); the problem document goes with it.
+        sendProblem(ctx, {
+          status: 405,
+          code: 'method_not_allowed',
+          detail: `${ctx.method} is not allowed on this path`,
         });
       }
     } catch (error) {
