@@ -8,6 +8,7 @@ import { bodyChain } from './middleware/body.js';
 import { hubspotSignatureAuth } from './middleware/auth-hubspot.js';
 import { jwtAuth, type JwtIdentity } from './middleware/auth-jwt.js';
 import { errorHandler } from './middleware/error-handler.js';
+import { idempotencyGuard } from './middleware/idempotency.js';
 import { underPrefix } from './middleware/prefix.js';
 import { requestContext } from './middleware/request-context.js';
 import { parseInput, type AnyRoute } from './route.js';
@@ -27,19 +28,24 @@ function ownSubOnly(route: AnyRoute): Koa.Middleware[] {
 
 /**
  * Each route's chain: path ownership → body (for HubSpot: raw body, then signature,
- * then type and parse errors) → input validation → handler. The body is read only once the caller is known to be allowed here: an
+ * then type and parse errors) → input validation → Idempotency-Key (mobile POSTs) →
+ * handler. The body is read only once the caller is known to be allowed here: an
  * anonymous caller learns nothing, not even that its JSON is bad.
  */
 function mountRoutes(deps: AppDeps, routes: readonly AnyRoute[]): Router {
   const router = new Router();
   const hubspot = hubspotSignatureAuth(deps.config, deps.logger);
   for (const route of routes) {
+    const idempotency = idempotencyGuard(route, deps);
     router[route.method](
       route.path,
       ...ownSubOnly(route),
       ...bodyChain(route.auth === 'hubspot_signature' ? hubspot : undefined),
       async (ctx) => {
-        await route.handler(ctx, parseInput(route, ctx), deps);
+        // Validated first: an invalid request is refused without claiming its Idempotency-Key.
+        const input = parseInput(route, ctx);
+        const handle = () => route.handler(ctx, input, deps);
+        await (idempotency ? idempotency(ctx, handle) : handle());
       },
     );
   }

@@ -8,7 +8,14 @@ import { currentContext } from './request-context.js';
  * row that says what must happen; its id is derived from that row, so enqueuing the
  * same work twice (request retry, sweeper) leaves one job.
  */
-export const QUEUE_NAMES = ['maintenance', 'accounts', 'reminders', 'images', 'hubspot-events'] as const;
+export const QUEUE_NAMES = [
+  'maintenance',
+  'accounts',
+  'reminders',
+  'images',
+  'hubspot-events',
+  'dentist-requests',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const JOBS = {
@@ -19,6 +26,7 @@ export const JOBS = {
   scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
   cancelReminder: { queue: 'reminders', name: 'cancel-reminder' },
   deleteImage: { queue: 'images', name: 'delete-image' },
+  submitDentistChange: { queue: 'dentist-requests', name: 'submit-dentist-change' },
 } as const satisfies Record<string, { queue: QueueName; name: string }>;
 
 export type JobKey = keyof typeof JOBS;
@@ -76,6 +84,24 @@ export class Dispatcher {
     private readonly queues: Queues,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * For the sweeper: a row still actionable whose job already finished (its last attempt
+   * crashed before the row was updated) would be ignored by `add`, its id being taken;
+   * the finished job is removed first so the row gets a new one.
+   */
+  async redispatch(requests: JobRequest[]): Promise<void> {
+    await Promise.all(
+      requests.map(async (request) => {
+        const job = await this.queues[JOBS[request.job].queue]
+          .getJob(jobIdFor(request.job, request.rowId))
+          .catch(() => undefined);
+        if (job && ((await job.isFailed()) || (await job.isCompleted())))
+          await job.remove().catch(() => undefined);
+      }),
+    );
+    await this.dispatch(requests);
+  }
 
   async dispatch(requests: JobRequest[]): Promise<void> {
     const requestId = currentContext()?.requestId;

@@ -4,7 +4,8 @@
  * Header and body fields are redacted by pino's path-based `redact` (logger.ts).
  */
 
-const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// Every character RFC 5322 allows before the @ (and %XX escapes of them, as in URLs).
+const EMAIL_IN_TEXT = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const SENSITIVE_QUERY =
   /^(email|token|access_token|id_token|refresh_token|jwt|code|x-amz-signature|x-amz-credential|x-amz-security-token|signature|api_key|apikey)$/i;
 // A JWT wherever it appears (header.payload.signature in base64url; the header starts `{"`).

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
+import type { JarvisClient } from '../shared/clients/jarvis.js';
 import type { OneSignalClient } from '../shared/clients/onesignal.js';
 import type { S3Storage } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
@@ -15,6 +16,8 @@ export interface WorkerContext {
   dispatcher: Dispatcher;
   /** Absent when OneSignal is not configured (development): reminders end skipped. */
   onesignal: OneSignalClient | undefined;
+  /** Absent when Jarvis is not configured (development): dentist changes end failed. */
+  jarvis: JarvisClient | undefined;
   /** The user-images bucket: object deletions and account erasure. */
   s3: S3Storage;
 }

@@ -5,6 +5,7 @@ import { processEraseAccount } from './jobs/erase-account.js';
 import { processHubspotEvent } from './jobs/process-hubspot-event.js';
 import { processPrune } from './jobs/prune.js';
 import { processScheduleReminder } from './jobs/schedule-reminder.js';
+import { processSubmitDentistChange } from './jobs/submit-dentist-change.js';
 import { processSweep } from './jobs/sweep.js';
 
 /**
@@ -19,4 +20,5 @@ export const processors: ProcessorRegistry = {
   scheduleReminder: processScheduleReminder,
   cancelReminder: processCancelReminder,
   deleteImage: processDeleteImage,
+  submitDentistChange: processSubmitDentistChange,
 };

@@ -1,4 +1,5 @@
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { jarvisFromConfig } from '../shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
 import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
@@ -30,6 +31,7 @@ const CONCURRENCY: Record<QueueName, number> = {
   reminders: 16,
   images: 8,
   'hubspot-events': 8,
+  'dentist-requests': 4,
 };
 
 /** How a job attempt ended, for metrics: a delay or a rate limit is not a failure. */
@@ -77,6 +79,7 @@ export async function startWorkerRuntime(
     queues,
     dispatcher: new Dispatcher(queues, logger),
     onesignal: oneSignalFromConfig(config),
+    jarvis: jarvisFromConfig(config),
     s3: s3FromConfig(config),
   };
 

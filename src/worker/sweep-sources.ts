@@ -72,4 +72,17 @@ export const sweepSources: SweepSource[] = [
           .select('id')
       ).map((row: { id: string }) => ({ rowId: row.id })),
   },
+  {
+    // Dentist change requests not yet submitted to Jarvis (Redis was down, or job lost).
+    job: 'submitDentistChange',
+    findActionable: async (knex, limit) =>
+      (
+        await knex('dentist_change_requests')
+          .where({ status: 'pending' })
+          .where('updated_at', '<', knex.raw(`now() - ${GRACE}`))
+          .orderBy('updated_at')
+          .limit(limit)
+          .select('id')
+      ).map((row: { id: string }) => ({ rowId: row.id })),
+  },
 ];

@@ -28,7 +28,7 @@ export async function sweep(
   for (const source of sources) {
     const rows = await source.findActionable(knex, SWEEP_BATCH);
     if (rows.length === 0) continue;
-    await dispatcher.dispatch(
+    await dispatcher.redispatch(
       rows.map((row) => ({ job: source.job, rowId: row.rowId, ...(row.runAt ? { runAt: row.runAt } : {}) })),
     );
     total += rows.length;

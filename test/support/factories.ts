@@ -92,3 +92,41 @@ export async function createAlignerChange(
   if (!change) throw new Error('aligner change not created');
   return change;
 }
+
+let dentistSequence = 100_000;
+
+/** A dentist of the directory (active, with a unique Jarvis id, unless overridden). */
+export async function createDentist(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/dentist.js').Dentist> = {},
+): Promise<import('../../src/shared/db/models/dentist.js').Dentist> {
+  dentistSequence += 1;
+  const [dentist] = (await knex('dentists')
+    .insert({
+      id: dentistSequence,
+      name: `Dr Dentist ${dentistSequence}`,
+      practice_name: 'Bright Smiles',
+      city: 'Leeds',
+      ...overrides,
+    })
+    .returning('*')) as Array<import('../../src/shared/db/models/dentist.js').Dentist>;
+  if (!dentist) throw new Error('dentist not created');
+  return dentist;
+}
+
+/** A dentist change request row (pending, unless overridden). */
+export async function createDentistChangeRequest(
+  knex: Knex,
+  overrides: Partial<import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest> & {
+    user_id: string;
+    dentist_id: number;
+  },
+): Promise<import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest> {
+  const [request] = (await knex('dentist_change_requests')
+    .insert({ ...overrides })
+    .returning('*')) as Array<
+    import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest
+  >;
+  if (!request) throw new Error('dentist change request not created');
+  return request;
+}

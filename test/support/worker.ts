@@ -1,3 +1,4 @@
+import { jarvisFromConfig } from '../../src/shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../../src/shared/clients/onesignal.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -34,6 +35,7 @@ export function workerContextFor(app: {
     queues: app.deps.queues,
     dispatcher: app.deps.dispatcher,
     onesignal: oneSignalFromConfig(app.config),
+    jarvis: jarvisFromConfig(app.config),
     s3: app.deps.s3,
   };
 }

@@ -27,7 +27,8 @@ const UNAVAILABLE_CODES = new Set([
  */
 export function problemFromDatabaseError(error: unknown): Problem | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const pg = error as PgError;
+  // Objection wraps the driver's error (DBError and subclasses); the codes are on the original.
+  const pg = ((error as { nativeError?: unknown }).nativeError ?? error) as PgError;
   const code = pg.code ?? '';
   if (code === '23505')
     return { status: 409, code: 'conflict', detail: 'This conflicts with an existing record' };

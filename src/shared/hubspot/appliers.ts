@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { HubSpotTargetField } from '../config.js';
+import { completeMatchingRequest } from '../db/models/dentist-change-request.js';
+import { MAX_DENTIST_ID } from '../db/models/dentist.js';
 import { isLocalDate } from '../domain/local-time.js';
 import type { JobRequest } from '../queues.js';
 import { replanProgressReminder } from '../reminders/progress.js';
@@ -75,7 +77,23 @@ async function updateTreatment(
   await replanProgressReminder(trx, userId, jobs);
 }
 
-export const appliers: Record<Exclude<HubSpotTargetField, 'dentist_id'>, Applier> = {
+/**
+ * HubSpot's `assigned_dentist` (SPEC §6): the user's dentist, completing a matching
+ * open change request, as an assignment by Jarvis does. A dentist we do not know (yet)
+ * fails the event; once Jarvis has created it, a replay applies it.
+ */
+async function assignDentistFromHubSpot(trx: Knex.Transaction, userId: string, value: string): Promise<void> {
+  if (value === '') return;
+  const dentistId = parseWith(wholeNumber(1, MAX_DENTIST_ID), value, 'dentist_id');
+  const dentist = (await trx('dentists').where({ id: dentistId }).forShare().first('active')) as
+    { active: boolean } | undefined;
+  if (!dentist?.active) throw new InvalidHubSpotValue(`dentist_id: ${dentistId} is not an active dentist`);
+  await updateUser(trx, userId, { dentist_id: dentistId });
+  await completeMatchingRequest(trx, userId, dentistId);
+}
+
+export const appliers: Record<HubSpotTargetField, Applier> = {
+  dentist_id: assignDentistFromHubSpot,
   email: async (trx, userId, value) => {
     if (value === '') return;
     await updateUser(trx, userId, { email: parseWith(z.email().max(254), value.trim(), 'email') });

@@ -1,10 +1,8 @@
 import type { Knex } from 'knex';
 import type { HubSpotTargetField } from '../config.js';
 import type { JobRequest } from '../queues.js';
-import { appliers, type Applier } from './appliers.js';
+import { appliers } from './appliers.js';
 import type { ContactRow } from './contacts.js';
-
-const fieldAppliers: Partial<Record<HubSpotTargetField, Applier>> = appliers;
 
 /** Applies one mapped HubSpot property to the linked user; unmapped properties are only kept. */
 export async function applyProperty(
@@ -16,8 +14,7 @@ export async function applyProperty(
   jobs: JobRequest[],
 ): Promise<void> {
   const field = propertyMap[property];
-  const applier = field ? fieldAppliers[field] : undefined;
-  if (applier) await applier(trx, userId, value ?? '', jobs);
+  if (field) await appliers[field](trx, userId, value ?? '', jobs);
 }
 
 /** Applies every mapped property the contact has, e.g. when it is first linked to a user. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.js';
 import type { Processor } from '../context.js';
 
 /** Processed and ignored HubSpot events are kept 30 days (issue 7), then pruned. */
@@ -25,9 +26,11 @@ export async function pruneHubspotEvents(knex: Knex, now = new Date()): Promise<
   }
 }
 
-/** Retention housekeeping, run hourly by a job scheduler (worker/runtime.ts). */
+/** Retention housekeeping, run hourly by a job scheduler (worker/runtime.ts): HubSpot events, Idempotency-Keys (24 h). */
 export const processPrune: Processor = async (_job, { knex, logger }) => {
   const hubspotEvents = await pruneHubspotEvents(knex);
-  if (hubspotEvents > 0) logger.info({ hubspot_events: hubspotEvents }, 'pruned old rows');
-  return { hubspotEvents };
+  const idempotencyKeys = await deleteExpiredIdempotencyKeys(knex);
+  if (hubspotEvents + idempotencyKeys > 0)
+    logger.info({ hubspot_events: hubspotEvents, idempotency_keys: idempotencyKeys }, 'pruned old rows');
+  return { hubspotEvents, idempotencyKeys };
 };

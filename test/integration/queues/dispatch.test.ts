@@ -143,3 +143,23 @@ describe('worker runtime', () => {
     expect(finished).toBe(true);
   });
 });
+
+describe('sweeper and finished jobs', () => {
+  it('re-enqueues a row whose job failed without updating it (a crash on the last attempt)', async () => {
+    const rowId = randomUUID();
+    const queue = app.deps.queues.maintenance;
+    await queue.add('sweep', { rowId }, { jobId: jobIdFor('sweep', rowId), attempts: 1 });
+    const worker = await startTestWorker(app.config, {
+      sweep: async () => {
+        throw new Error('crashed');
+      },
+    });
+    const deadline = Date.now() + 10000;
+    while (!(await (await queue.getJob(jobIdFor('sweep', rowId)))?.isFailed()) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await worker.stop();
+    const source: SweepSource = { job: 'sweep', findActionable: async () => [{ rowId }] };
+    await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
+    expect(await (await queue.getJob(jobIdFor('sweep', rowId)))?.getState()).toBe('waiting');
+  });
+});

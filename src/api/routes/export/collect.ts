@@ -8,6 +8,12 @@ import { Treatment } from '../../../shared/db/models/treatment.js';
 import type { User } from '../../../shared/db/models/user.js';
 import { WearSession } from '../../../shared/db/models/wear-session.js';
 import { todayIn } from '../../../shared/domain/local-time.js';
+import {
+  currentDentist,
+  presentChangeRequest,
+  withDentist,
+  type ChangeRequestRow,
+} from '../dentists/present.js';
 import { presentImage } from '../images/present.js';
 import { presentReminder } from '../notifications/routes.js';
 import { readSettings } from '../settings/settings.js';
@@ -24,22 +30,35 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
   return knex.transaction(
     async (trx) => {
       const byUser = { user_id: user.id };
-      const [treatment, alignerChanges, extensions, settings, sessions, images, reminders, hubspot] =
-        await Promise.all([
-          Treatment.query(trx).findOne(byUser),
-          AlignerChange.query(trx)
-            .where(byUser)
-            .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]),
-          TreatmentExtension.query(trx).where(byUser).orderBy('created_at'),
-          readSettings(trx, user.id),
-          WearSession.query(trx).where(byUser).orderBy('started_at'),
-          Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at'),
-          Reminder.query(trx).where(byUser).orderBy('created_at'),
-          trx('hubspot_contacts').where(byUser).first('contact_id', 'properties'),
-        ]);
+      const [
+        treatment,
+        alignerChanges,
+        extensions,
+        settings,
+        sessions,
+        images,
+        reminders,
+        hubspot,
+        dentist,
+        requests,
+      ] = await Promise.all([
+        Treatment.query(trx).findOne(byUser),
+        AlignerChange.query(trx)
+          .where(byUser)
+          .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]),
+        TreatmentExtension.query(trx).where(byUser).orderBy('created_at'),
+        readSettings(trx, user.id),
+        WearSession.query(trx).where(byUser).orderBy('started_at'),
+        Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at'),
+        Reminder.query(trx).where(byUser).orderBy('created_at'),
+        trx('hubspot_contacts').where(byUser).first('contact_id', 'properties'),
+        currentDentist(trx, user.id),
+        withDentist(trx).where('r.user_id', user.id).orderBy('r.created_at') as Promise<ChangeRequestRow[]>,
+      ]);
       return {
         exported_at: new Date().toISOString(),
-        profile: presentProfile(user),
+        profile: { ...presentProfile(user), dentist },
+        dentist_change_requests: requests.map(presentChangeRequest),
         treatment: treatment ? presentTreatment(treatment, todayIn(user.timezone, new Date())) : null,
         aligner_changes: alignerChanges.map(presentAlignerChange),
         treatment_extensions: extensions.map(presentExtension),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { activeUsers } from '../../../shared/db/models/user.js';
 import { notFound } from '../../../shared/errors.js';
 import { defineRoute } from '../../route.js';
-import { profileResponse } from '../users/schema.js';
+import { userProfileResponse } from '../users/schema.js';
+import { currentDentist } from '../dentists/present.js';
 import { presentProfile } from '../users/profile.js';
 
 export const internalUserRoutes = [
@@ -14,7 +15,7 @@ export const internalUserRoutes = [
     auth: 'api_key',
     query: z.object({ email: z.email({ error: 'must be an email address' }).max(254) }),
     responses: {
-      200: { description: 'The user', schema: profileResponse },
+      200: { description: 'The user', schema: userProfileResponse },
       401: { description: 'Missing or wrong x-api-key' },
       404: { description: 'No user has this email' },
       422: { description: 'Missing or invalid email' },
@@ -22,7 +23,7 @@ export const internalUserRoutes = [
     handler: async (ctx, { query }, deps) => {
       const user = await activeUsers(deps.knex).whereRaw('lower(email) = lower(?)', [query.email]).first();
       if (!user) throw notFound('No user has this email');
-      ctx.body = presentProfile(user);
+      ctx.body = { ...presentProfile(user), dentist: await currentDentist(deps.knex, user.id) };
     },
   }),
 ];

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineRoute } from '../../route.js';
 import { requestErasure } from './erasure.js';
-import { cognitoSubParams, profileResponse, putProfileBody } from './schema.js';
+import { currentDentist } from '../dentists/present.js';
+import { cognitoSubParams, putProfileBody, userProfileResponse } from './schema.js';
 import { findProfile, presentProfile, upsertProfile } from './profile.js';
 
 const problems = {
@@ -19,8 +20,8 @@ export const userRoutes = [
     params: cognitoSubParams,
     body: putProfileBody,
     responses: {
-      200: { description: 'Updated', schema: profileResponse },
-      201: { description: 'Created', schema: profileResponse },
+      200: { description: 'Updated', schema: userProfileResponse },
+      201: { description: 'Created', schema: userProfileResponse },
       ...problems,
       409: { description: 'The email belongs to another account' },
       422: { description: 'Invalid body' },
@@ -34,7 +35,7 @@ export const userRoutes = [
         body,
       );
       ctx.status = created ? 201 : 200;
-      ctx.body = presentProfile(user);
+      ctx.body = { ...presentProfile(user), dentist: await currentDentist(deps.knex, user.id) };
     },
   }),
   defineRoute({
@@ -45,12 +46,13 @@ export const userRoutes = [
     auth: 'jwt',
     params: cognitoSubParams,
     responses: {
-      200: { description: 'The profile', schema: profileResponse },
+      200: { description: 'The profile', schema: userProfileResponse },
       ...problems,
       404: { description: 'No profile yet' },
     },
     handler: async (ctx, { params }, deps) => {
-      ctx.body = presentProfile(await findProfile(deps.knex, params.cognito_sub));
+      const user = await findProfile(deps.knex, params.cognito_sub);
+      ctx.body = { ...presentProfile(user), dentist: await currentDentist(deps.knex, user.id) };
     },
   }),
   defineRoute({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../../../shared/domain/time-zone.js';
+import { dentistSummary } from '../dentists/schema.js';
 
 // Cognito subs are UUIDs; other identity providers' are opaque. Bounded either way.
 export const cognitoSubParams = z.object({
@@ -38,3 +39,6 @@ export const profileResponse = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
+
+/** The profile as its owner sees it: with their current dentist (SPEC §3). */
+export const userProfileResponse = profileResponse.extend({ dentist: dentistSummary.nullable() });

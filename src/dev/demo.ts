@@ -1,0 +1,234 @@
+/**
+ * `npm run demo`: walks a new user through the main journeys against a running service
+ * (`npm start`), printing what happened at each step and which integrations ran.
+ * Uses the development defaults (dev-internal-key, dev-hubspot-secret) unless the
+ * environment says otherwise: DEMO_API_URL, INTERNAL_API_KEYS, HUBSPOT_CLIENT_SECRET.
+ */
+import { randomUUID } from 'node:crypto';
+import { DEVELOPMENT_HUBSPOT_SECRET, DEVELOPMENT_INTERNAL_API_KEY } from '../shared/config.js';
+import { hubspotSignatureV3 } from '../shared/hubspot-signature.js';
+import { developmentToken } from './development-token.js';
+
+const api = (process.env.DEMO_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+const internalKey = (process.env.INTERNAL_API_KEYS ?? DEVELOPMENT_INTERNAL_API_KEY).split(',')[0]!.trim();
+const hubspotSecret = (process.env.HUBSPOT_CLIENT_SECRET ?? DEVELOPMENT_HUBSPOT_SECRET).split(',')[0]!.trim();
+const sub = `demo-${randomUUID()}`;
+const email = `${sub}@example.com`;
+const token = await developmentToken(sub);
+const integrations: Record<string, string> = {};
+let failures = 0;
+
+type Json = Record<string, unknown>;
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${api}${path}`, {
+    method,
+    headers: {
+      ...(path.startsWith('/auth') ? { authorization: `Bearer ${token}` } : {}),
+      ...(path.startsWith('/internal') ? { 'x-api-key': internalKey } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
+}
+
+function step(title: string, ok: boolean, detail: string): void {
+  if (!ok) failures += 1;
+  console.log(`${ok ? '✔' : '✘'} ${title}\n    ${detail}`);
+}
+
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    value = await read();
+  }
+  return value;
+}
+
+const user = `/auth/users/${sub}`;
+const today = new Date().toISOString().slice(0, 10);
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+
+console.log(`Aligner Tracker demo against ${api} as ${sub}\n`);
+const ready = await call('GET', '/ready').catch(() => undefined);
+if (!ready || ready.status !== 200) {
+  console.error(
+    `The service is not ready at ${api} (start it with npm start): ${JSON.stringify(ready?.body ?? 'no answer')}`,
+  );
+  process.exit(1);
+}
+step('Service ready', true, JSON.stringify(ready.body.checks));
+
+const profile = await call('PUT', user, {
+  email,
+  first_name: 'Demo',
+  last_name: 'Patient',
+  timezone: 'Europe/London',
+  locale: 'en-GB',
+});
+step('Profile created', profile.status === 201, `PUT ${user} → ${profile.status}`);
+
+const plan = await call('PUT', `${user}/treatment`, {
+  total_aligners: 20,
+  current_aligner: 3,
+  change_interval_days: 14,
+  started_on: daysAgo(40),
+  current_aligner_started_on: daysAgo(10),
+});
+step(
+  'Treatment plan set',
+  plan.status === 201,
+  `next change on ${plan.body.next_change_on}, ${plan.body.progress_percent}% done`,
+);
+
+const change = await call(
+  'POST',
+  `${user}/treatment/aligner-changes`,
+  {},
+  { 'idempotency-key': randomUUID() },
+);
+const treatment = (change.body.treatment ?? {}) as Json;
+step(
+  'Aligner changed',
+  change.status === 201,
+  `now on aligner ${treatment.current_aligner}, next change on ${treatment.next_change_on}`,
+);
+
+const reminder = await poll(
+  async () =>
+    ((await call('GET', `${user}/notifications?type=progress`)).body.items as Json[] | undefined)?.[0],
+  (item) => item !== undefined && !['pending', 'cancel_requested'].includes(String(item.status)),
+);
+const reminderStatus = `${reminder?.status}${reminder?.status_reason ? ` (${reminder.status_reason})` : ''}`;
+integrations.OneSignal =
+  reminder?.status_reason === 'not_configured' ? 'skipped: not configured' : `ran: ${reminderStatus}`;
+step(
+  'Progress reminder planned by the worker',
+  reminder !== undefined,
+  `at ${reminder?.send_after}: ${reminderStatus}`,
+);
+
+const session = await call('POST', `${user}/wear-sessions`, { reason: 'meal' });
+const ended = await call('PATCH', `${user}/wear-sessions/${session.body.id}`, {
+  ended_at: new Date().toISOString(),
+});
+step(
+  'Wear session started and ended',
+  session.status === 201 && ended.status === 200,
+  `session ${session.body.id}`,
+);
+const stats = await call('GET', `${user}/wear-stats?from=${daysAgo(6)}&to=${today}`);
+const days = (stats.body.days ?? []) as Json[];
+step(
+  'Wear statistics',
+  stats.status === 200,
+  `${days.length} days, today ${JSON.stringify(days.at(-1) ?? {})}`,
+);
+
+const image = await call('POST', `${user}/images`, { view: 'front', content_type: 'image/png' });
+const upload = image.body.upload as { url: string; fields: Record<string, string> } | undefined;
+if (image.status === 201 && upload) {
+  // The smallest valid PNG: 1×1 transparent.
+  const png = Buffer.from(
+    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+      '1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082',
+    'hex',
+  );
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+  form.append('file', new Blob([png], { type: 'image/png' }), 'front.png');
+  const stored = await fetch(upload.url, { method: 'POST', body: form });
+  const completed = await call('POST', `${user}/images/${image.body.id}/complete`, {});
+  const download = completed.body.url ? await fetch(String(completed.body.url)) : undefined;
+  const same = download ? Buffer.from(await download.arrayBuffer()).equals(png) : false;
+  integrations.S3 =
+    stored.ok && same ? 'ran' : `failed (upload ${stored.status}, complete ${completed.status})`;
+  step(
+    'Photo uploaded to S3, verified and downloaded',
+    completed.status === 200 && same,
+    `image ${image.body.id}, ${png.length} bytes round-tripped`,
+  );
+} else {
+  integrations.S3 = `failed (${image.status})`;
+  step('Photo upload', false, `POST images → ${image.status} ${JSON.stringify(image.body)}`);
+}
+
+const dentistId = 4000 + Math.floor(Math.random() * 1000);
+const dentist = await call('PUT', `/internal/dentists/${dentistId}`, {
+  name: 'Dr Demo',
+  practice_name: 'Demo Smiles',
+  city: 'London',
+});
+const requested = await call('POST', `${user}/dentist-change-requests`, { dentist_id: dentistId });
+const request = await poll(
+  async () => (await call('GET', `${user}/dentist-change-requests/${requested.body.id}`)).body,
+  (body) => body?.status !== 'pending',
+);
+integrations.Jarvis =
+  request?.status === 'failed' && request.failure_reason === 'not_configured'
+    ? 'skipped: not configured'
+    : `ran: ${request?.status}`;
+step(
+  'Dentist change requested through the worker',
+  dentist.status < 300 && requested.status === 202,
+  `request ${requested.body.id}: ${request?.status}`,
+);
+
+const contactId = 900_000 + Math.floor(Math.random() * 100_000);
+const events = JSON.stringify([
+  {
+    eventId: Date.now(),
+    subscriptionId: 1,
+    portalId: 1,
+    appId: 1,
+    occurredAt: Date.now(),
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: contactId,
+    propertyName: 'email',
+    propertyValue: email,
+    changeSource: 'CRM_UI',
+  },
+  {
+    eventId: Date.now() + 1,
+    subscriptionId: 1,
+    portalId: 1,
+    appId: 1,
+    occurredAt: Date.now(),
+    subscriptionType: 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: contactId,
+    propertyName: 'lastname',
+    propertyValue: 'FromHubSpot',
+    changeSource: 'CRM_UI',
+  },
+]);
+const timestamp = String(Date.now());
+const webhookUri = `${api}/public/hubspot/webhooks`;
+const webhook = await call('POST', '/public/hubspot/webhooks', events, {
+  'x-hubspot-request-timestamp': timestamp,
+  'x-hubspot-signature-v3': hubspotSignatureV3(hubspotSecret, 'POST', webhookUri, events, timestamp),
+});
+const applied = await poll(
+  async () => (await call('GET', user)).body,
+  (body) => body?.last_name === 'FromHubSpot',
+);
+integrations.HubSpot = webhook.status === 200 ? 'ran (signed webhook)' : `failed (${webhook.status})`;
+step(
+  'Signed HubSpot webhook acknowledged and applied',
+  webhook.status === 200 && applied?.last_name === 'FromHubSpot',
+  `${JSON.stringify(webhook.body)}; last name now ${applied?.last_name}`,
+);
+
+const exported = await call('GET', `${user}/export`);
+step('Data export', exported.status === 200, `${Object.keys(exported.body ?? {}).length} sections`);
+
+console.log('\nIntegrations:');
+for (const [name, outcome] of Object.entries(integrations)) console.log(`  ${name.padEnd(9)} ${outcome}`);
+console.log(failures === 0 ? '\nAll journeys completed.' : `\n${failures} step(s) failed.`);
+process.exit(failures === 0 ? 0 : 1);

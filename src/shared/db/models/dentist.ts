@@ -1,0 +1,21 @@
+import { Model } from 'objection';
+
+/**
+ * A dentist of the directory (SPEC §3 Dentists). The id is Jarvis's: a positive
+ * integer, sent back to Jarvis as a JSON number.
+ */
+export class Dentist extends Model {
+  static override tableName = 'dentists';
+
+  id!: number;
+  name!: string;
+  practice_name!: string | null;
+  city!: string | null;
+  /** Inactive dentists cannot be asked for; users already with them keep them. */
+  active!: boolean;
+  created_at!: Date;
+  updated_at!: Date;
+}
+
+/** Largest id Postgres `integer` holds: a larger one cannot be a dentist of ours. */
+export const MAX_DENTIST_ID = 2_147_483_647;
