@@ -1,57 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { developmentToken } from '../../src/dev/development-token.js';
-import { createTestDatabase } from '../support/database.js';
 import { waitFor } from '../support/jobs.js';
-import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
-import { ensureBuilt, startProcess, type RunningProcess } from './processes.js';
+import { startStack, type Stack } from './processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
 // Jarvis on loopback (SPEC §5, §8; issue 6 acceptance): request → submitted →
 // assignment through the internal API → completed, as the app sees it.
 const port = 43400 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
 const base = `http://127.0.0.1:${port}`;
-const prefix = uniqueQueuePrefix();
 const stub = new JarvisStub();
 const INTERNAL_KEY = 'e2e-internal-key';
 const JARVIS_KEY = 'e2e-jarvis-key';
 const sub = 'e2e-dentist-user';
 const email = "o'brien+aligners@example.co.uk";
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let api: RunningProcess;
-let worker: RunningProcess;
+let stack: Stack;
 let token: string;
 
 beforeAll(async () => {
-  ensureBuilt();
-  database = await createTestDatabase();
   await stub.start();
-  const env = {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    WORKER_PORT: String(port + 1),
-    LOG_LEVEL: 'info',
+  stack = await startStack(port, {
     INTERNAL_API_KEYS: INTERNAL_KEY,
     JARVIS_API_URL: stub.url,
     JARVIS_API_KEY: JARVIS_KEY,
-  };
-  api = startProcess('api/main.js', env);
-  await api.waitForLog('API listening');
-  worker = startProcess('worker/main.js', env);
-  await worker.waitForLog('worker health port listening');
+  });
   token = await developmentToken(sub);
 }, 120000);
 
 afterAll(async () => {
-  api?.child.kill('SIGTERM');
-  worker?.child.kill('SIGTERM');
-  await Promise.all([api?.exited, worker?.exited]);
+  await stack?.stop();
   await stub.stop();
-  await deleteKeys(prefix);
-  await database?.drop();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read field by field below
@@ -153,7 +131,7 @@ describe('dentist change end to end (API + worker processes, stub Jarvis)', () =
     expect(list.body.items.map((item: { status: string }) => item.status)).toEqual(['completed']);
     expect(stub.calls).toHaveLength(1);
     // The email never reaches a log line of either process.
-    expect(api.output() + worker.output()).not.toMatch(/brien/i);
+    expect(stack.api.output() + stack.worker.output()).not.toMatch(/brien/i);
   }, 60000);
 
   it('a Jarvis 409 on a fresh request ends already_pending, and the app can ask again', async () => {

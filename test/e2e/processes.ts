@@ -2,6 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { createTestDatabase } from '../support/database.js';
+import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? '.', '../..');
 
@@ -60,6 +62,50 @@ export function startProcess(
           throw new Error(`"${text}" not logged:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    },
+  };
+}
+
+export interface Stack {
+  /** The API's base URL. */
+  base: string;
+  api: RunningProcess;
+  worker: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The API and the worker as separate processes, as in production, on a database and
+ * queue prefix of their own, with `env` on top of the test defaults (stub URLs, keys).
+ */
+export async function startStack(port: number, env: Record<string, string>): Promise<Stack> {
+  ensureBuilt();
+  const database = await createTestDatabase();
+  const prefix = uniqueQueuePrefix();
+  const fullEnv = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    WORKER_PORT: String(port + 1),
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  const api = startProcess('api/main.js', fullEnv);
+  await api.waitForLog('API listening');
+  const worker = startProcess('worker/main.js', fullEnv);
+  await worker.waitForLog('worker health port listening');
+  return {
+    base: `http://127.0.0.1:${port}`,
+    api,
+    worker,
+    async stop() {
+      api.child.kill('SIGTERM');
+      worker.child.kill('SIGTERM');
+      await Promise.all([api.exited, worker.exited]);
+      await deleteKeys(prefix);
+      await database.drop();
     },
   };
 }

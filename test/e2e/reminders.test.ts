@@ -1,56 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { developmentToken } from '../../src/dev/development-token.js';
-import { createTestDatabase } from '../support/database.js';
 import { waitFor } from '../support/jobs.js';
-import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { ensureBuilt, startProcess, type RunningProcess } from './processes.js';
+import { startStack, type Stack } from './processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
 // OneSignal on loopback (SPEC §4, issue 4 acceptance).
 const ZONE = 'Europe/London';
 const port = 43200 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
 const base = `http://127.0.0.1:${port}`;
-const prefix = uniqueQueuePrefix();
 const stub = new OneSignalStub();
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let api: RunningProcess;
-let worker: RunningProcess;
+let stack: Stack;
 const sub = 'e2e-reminders-user';
 let token: string;
 
 beforeAll(async () => {
-  ensureBuilt();
-  database = await createTestDatabase();
   await stub.start();
-  const env = {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    WORKER_PORT: String(port + 1),
-    LOG_LEVEL: 'info',
+  stack = await startStack(port, {
     INTERNAL_API_KEYS: 'e2e-key',
     ONESIGNAL_APP_ID: 'e2e-app',
     ONESIGNAL_REST_API_KEY: 'e2e-rest-key',
     ONESIGNAL_API_URL: stub.url,
-  };
-  api = startProcess('api/main.js', env);
-  await api.waitForLog('API listening');
-  worker = startProcess('worker/main.js', env);
-  await worker.waitForLog('worker health port listening');
+  });
   token = await developmentToken(sub);
 }, 120000);
 
 afterAll(async () => {
-  api?.child.kill('SIGTERM');
-  worker?.child.kill('SIGTERM');
-  await Promise.all([api?.exited, worker?.exited]);
+  await stack?.stop();
   await stub.stop();
-  await deleteKeys(prefix);
-  await database.drop();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are read field by field below
