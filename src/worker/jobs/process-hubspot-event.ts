@@ -17,7 +17,13 @@ export const processHubspotEvent: Processor = async (job, { knex, config, dispat
       const status = await processEvent(trx, event, config.HUBSPOT_PROPERTY_MAP, jobs);
       await trx('hubspot_events')
         .where({ id: event.id })
-        .update({ status, attempts: job.attemptsMade + 1, last_error: null, processed_at: trx.fn.now() });
+        .update({
+          status,
+          attempts: job.attemptsMade + 1,
+          last_error: null,
+          // clock_timestamp(), not now(): when the work was done, not when the transaction began.
+          processed_at: trx.raw('clock_timestamp()'),
+        });
       return status;
     });
     await dispatcher.dispatch(jobs);
