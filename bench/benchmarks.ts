@@ -5,7 +5,7 @@
  */
 import type { Targets } from './lib/results.js';
 import type { BenchUser, RequestPlan } from './request-plans.js';
-import type { ServerName } from './servers.js';
+import { BENCH_HUBSPOT_SECRET, type ServerName } from './servers.js';
 
 export interface BenchData {
   users: BenchUser[];
@@ -68,5 +68,26 @@ export const benchmarks: Benchmark[] = [
       users,
     }),
     targets: { maxP99Ms: 15, note: 'issue 10, with 10,000 users and 1,000,000 sessions loaded' },
+  },
+  {
+    name: 'hubspot-ack-1',
+    description:
+      'POST /public/hubspot/webhooks, one new event per request, signed: signature check, one INSERT, enqueue after commit.',
+    server: 'api',
+    connections: 32,
+    baseline: BASELINE,
+    plan: () => ({ kind: 'hubspot-batch', eventsPerRequest: 1, secret: BENCH_HUBSPOT_SECRET }),
+    targets: { minRatioToBaseline: 0.2, maxP99Ms: 50, note: 'issue 10' },
+  },
+  {
+    name: 'hubspot-ack-100',
+    description:
+      "POST /public/hubspot/webhooks, 100 new events per request (HubSpot's maximum), 10 connections: events/s = 100 × req/s.",
+    server: 'api',
+    connections: 10,
+    baseline: BASELINE,
+    plan: () => ({ kind: 'hubspot-batch', eventsPerRequest: 100, secret: BENCH_HUBSPOT_SECRET }),
+    // events/s ≥ 1.5 × the baseline's req/s ⇔ req/s ratio ≥ 0.015.
+    targets: { minRatioToBaseline: 0.015, maxP99Ms: 150, note: 'issue 10: events/s ≥ 1.5 × baseline req/s' },
   },
 ];

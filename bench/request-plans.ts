@@ -1,6 +1,7 @@
 import type { Request } from 'autocannon';
 import { DateTime } from 'luxon';
 import { developmentToken } from '../src/dev/development-token.js';
+import { hubspotSignatureV3 } from '../src/shared/hubspot-signature.js';
 import { seededRandom } from './lib/random.js';
 
 /** A seeded user the load can act as: their Cognito sub and IANA zone. */
@@ -22,10 +23,20 @@ export interface UserGetPlan {
 }
 
 /**
- * What one load process sends. A union so later benchmarks (signed HubSpot batches,
- * internal API calls…) add a member and a case in buildRequests, nothing else.
+ * Signed HubSpot webhook batches of `eventsPerRequest` events, every event new (a fresh
+ * eventId), signed per request with the current timestamp as HubSpot does.
  */
-export type RequestPlan = UserGetPlan;
+export interface HubSpotBatchPlan {
+  kind: 'hubspot-batch';
+  eventsPerRequest: number;
+  secret: string;
+}
+
+/**
+ * What one load process sends. A union so later benchmarks (internal API calls…) add a
+ * member and a case in buildRequests, nothing else.
+ */
+export type RequestPlan = UserGetPlan | HubSpotBatchPlan;
 
 /** Everything the load worker needs, sent to it as JSON on stdin. */
 export interface LoadSpec {
@@ -70,6 +81,7 @@ async function prepareUserGets(plan: UserGetPlan): Promise<PreparedRequest[]> {
  * done here, before the run, so the load process spends its time sending.
  */
 export async function buildRequests(spec: LoadSpec): Promise<Request[]> {
+  if (spec.plan.kind === 'hubspot-batch') return hubspotRequests(spec.url, spec.plan);
   const prepared = await prepareUserGets(spec.plan);
   const random = seededRandom(spec.seed);
   return [
@@ -81,6 +93,52 @@ export async function buildRequests(spec: LoadSpec): Promise<Request[]> {
           ...request,
           path: next.path,
           headers: { ...request.headers, authorization: next.authorization },
+        };
+      },
+    },
+  ];
+}
+
+const WEBHOOK_PATH = '/public/hubspot/webhooks';
+
+/** One request builder: a new batch, signed over the URL the API rebuilds from Host. */
+function hubspotRequests(url: string, plan: HubSpotBatchPlan): Request[] {
+  const uri = `${url.replace(/\/$/, '')}${WEBHOOK_PATH}`;
+  // Unique across runs and load processes: the time the load started, then a counter.
+  let nextEventId = Date.now() * 1000;
+  return [
+    {
+      method: 'POST',
+      path: WEBHOOK_PATH,
+      setupRequest: (request) => {
+        const occurredAt = Date.now();
+        const events = Array.from({ length: plan.eventsPerRequest }, () => {
+          nextEventId += 1;
+          return {
+            eventId: nextEventId,
+            subscriptionId: 1,
+            portalId: 1,
+            appId: 1,
+            occurredAt,
+            subscriptionType: 'contact.propertyChange',
+            attemptNumber: 0,
+            objectId: 1_000_000 + (nextEventId % 10_000),
+            propertyName: 'firstname',
+            propertyValue: `Name ${nextEventId}`,
+            changeSource: 'CRM_UI',
+          };
+        });
+        const body = JSON.stringify(events);
+        const timestamp = String(Date.now());
+        return {
+          ...request,
+          body,
+          headers: {
+            ...request.headers,
+            'content-type': 'application/json',
+            'x-hubspot-request-timestamp': timestamp,
+            'x-hubspot-signature-v3': hubspotSignatureV3(plan.secret, 'POST', uri, body, timestamp),
+          },
         };
       },
     },

@@ -33,6 +33,8 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** The API key the bench's API accepts on /internal (loopback only, never a real one). */
 export const BENCH_INTERNAL_API_KEY = 'bench-internal-key';
+/** The HubSpot app secret the bench API verifies webhook signatures with. */
+export const BENCH_HUBSPOT_SECRET = 'bench-hubspot-secret';
 
 async function startBaseline(options: ServerOptions): Promise<RunningServer> {
   const { command, args } = tsxCommand(fileURLToPath(new URL('./baseline-koa.ts', import.meta.url)));
@@ -86,6 +88,7 @@ async function startApi(options: ServerOptions): Promise<RunningServer> {
       REDIS_URL: options.redisUrl,
       QUEUE_PREFIX: 'bench',
       INTERNAL_API_KEYS: BENCH_INTERNAL_API_KEY,
+      HUBSPOT_CLIENT_SECRET: BENCH_HUBSPOT_SECRET,
     },
     `${options.logsDir}/api.log`,
   );
