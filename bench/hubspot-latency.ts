@@ -8,19 +8,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createKnex } from '../src/shared/db/knex.js';
 import { hubspotSignatureV3 } from '../src/shared/hubspot-signature.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
+import { numberArgument, recreateDatabase } from './lib/standalone.js';
 import { ManagedProcess, freePort } from './lib/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const RATE = argument('rate', 200);
-const SECONDS = argument('seconds', 20);
+const RATE = numberArgument('rate', 200);
+const SECONDS = numberArgument('seconds', 20);
 const USERS = 500;
 const SECRET = 'bench-hubspot-secret';
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
@@ -32,11 +28,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main(): Promise<void> {
-  const admin = new pg.Client({ connectionString: `${postgresUrl}/postgres` });
-  await admin.connect();
-  await admin.query('drop database if exists aligner_bench_hubspot with (force)');
-  await admin.query('create database aligner_bench_hubspot');
-  await admin.end();
+  await recreateDatabase(postgresUrl, 'aligner_bench_hubspot');
 
   const port = await freePort();
   const env = {

@@ -10,7 +10,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import pg from 'pg';
 import { createKnex, type Knex } from '../src/shared/db/knex.js';
 import { migrateToLatest } from '../src/shared/db/migrations.js';
 import { createLogger } from '../src/shared/logger.js';
@@ -18,16 +17,13 @@ import { Dispatcher, closeQueues, createQueues } from '../src/shared/queues.js';
 import { createRedis } from '../src/shared/redis.js';
 import { OneSignalStub } from '../test/support/stubs/onesignal-stub.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
+import { numberArgument, recreateDatabase } from './lib/standalone.js';
 import { ManagedProcess, freePort, tsxCommand } from './lib/processes.js';
 import { median } from './lib/results.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argument = (name: string, fallback: number) => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-};
-const JOBS = argument('jobs', 4000);
-const RUNS = Math.max(3, argument('runs', 3));
+const JOBS = numberArgument('jobs', 4000);
+const RUNS = Math.max(3, numberArgument('runs', 3));
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = `${postgresUrl}/aligner_bench_jobs`;
@@ -36,14 +32,6 @@ const logger = createLogger(
   { LOG_LEVEL: 'warn', LOG_FORMAT: 'json', LOG_REDACT_SENSITIVE: true },
   { name: 'bench' },
 );
-
-async function recreateDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: `${postgresUrl}/postgres` });
-  await admin.connect();
-  await admin.query('drop database if exists aligner_bench_jobs with (force)');
-  await admin.query('create database aligner_bench_jobs');
-  await admin.end();
-}
 
 /** Inserts in batches of 1,000 (one statement each) and returns the new ids in order. */
 async function insertReturningIds(knex: Knex, table: string, rows: object[]): Promise<string[]> {
@@ -71,7 +59,7 @@ async function until(done: () => Promise<boolean>, timeoutMs = 120_000): Promise
 }
 
 async function main(): Promise<void> {
-  await recreateDatabase();
+  await recreateDatabase(postgresUrl, 'aligner_bench_jobs');
   const knex = createKnex(databaseUrl, { max: 4 });
   await migrateToLatest(knex, logger);
   const stub = await new OneSignalStub().start();
