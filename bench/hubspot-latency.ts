@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { createKnex } from '../src/shared/db/knex.js';
 import { hubspotSignatureV3 } from '../src/shared/hubspot-signature.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
-import { numberArgument, recreateDatabase } from './lib/standalone.js';
+import { numberArgument, recreateDatabase, serviceEnv } from './lib/standalone.js';
 import { ManagedProcess, freePort } from './lib/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,18 +31,13 @@ async function main(): Promise<void> {
   await recreateDatabase(postgresUrl, 'aligner_bench_hubspot');
 
   const port = await freePort();
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: 'bench-hubspot',
-    INTERNAL_API_KEYS: 'bench',
-    HUBSPOT_CLIENT_SECRET: SECRET,
-    PORT: String(port),
-    WORKER_PORT: String(await freePort()),
-  };
+  const env = serviceEnv({
+    databaseUrl,
+    redisUrl,
+    queuePrefix: 'bench-hubspot',
+    workerPort: await freePort(),
+    extra: { HUBSPOT_CLIENT_SECRET: SECRET, PORT: String(port) },
+  });
   const api = new ManagedProcess(
     'api',
     process.execPath,

@@ -17,7 +17,7 @@ import { Dispatcher, closeQueues, createQueues } from '../src/shared/queues.js';
 import { createRedis } from '../src/shared/redis.js';
 import { OneSignalStub } from '../test/support/stubs/onesignal-stub.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
-import { numberArgument, recreateDatabase } from './lib/standalone.js';
+import { numberArgument, recreateDatabase, serviceEnv } from './lib/standalone.js';
 import { ManagedProcess, freePort, tsxCommand } from './lib/processes.js';
 import { median } from './lib/results.js';
 
@@ -69,19 +69,17 @@ async function main(): Promise<void> {
   const dispatcher = new Dispatcher(queues, logger);
   const noopQueue = new Queue('noop', { connection: redis, prefix: `${prefix}-noop` });
 
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    INTERNAL_API_KEYS: 'bench',
-    WORKER_PORT: String(await freePort()),
-    ONESIGNAL_APP_ID: 'bench-app',
-    ONESIGNAL_REST_API_KEY: 'bench-key',
-    ONESIGNAL_API_URL: stub.url,
-  };
+  const env = serviceEnv({
+    databaseUrl,
+    redisUrl,
+    queuePrefix: prefix,
+    workerPort: await freePort(),
+    extra: {
+      ONESIGNAL_APP_ID: 'bench-app',
+      ONESIGNAL_REST_API_KEY: 'bench-key',
+      ONESIGNAL_API_URL: stub.url,
+    },
+  });
   const worker = new ManagedProcess(
     'worker',
     process.execPath,

@@ -25,7 +25,7 @@ export interface RunningServer {
 }
 
 /** Enough of the environment to run Node, and nothing of the developer's own settings. */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
   return env;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { baseEnv } from '../servers.js';
 
 /** `--name value` from the command line as a number, or the fallback. */
 export function numberArgument(name: string, fallback: number): number {
@@ -18,4 +19,28 @@ export async function recreateDatabase(postgresUrl: string, name: string): Promi
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * The environment of an API or worker process under a standalone benchmark: production
+ * settings, the bench database and queue prefix, nothing of the developer's own shell.
+ */
+export function serviceEnv(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  workerPort: number;
+  extra?: Record<string, string>;
+}): NodeJS.ProcessEnv {
+  return {
+    ...baseEnv(),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+    INTERNAL_API_KEYS: 'bench',
+    WORKER_PORT: String(options.workerPort),
+    ...options.extra,
+  };
 }
