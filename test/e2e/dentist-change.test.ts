@@ -7,8 +7,6 @@ import { startStack, type Stack } from './processes.js';
 // The API and the worker as separate processes, as in production, against a stub
 // Jarvis on loopback (SPEC §5, §8; issue 6 acceptance): request → submitted →
 // assignment through the internal API → completed, as the app sees it.
-const port = 43400 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
-const base = `http://127.0.0.1:${port}`;
 const stub = new JarvisStub();
 const INTERNAL_KEY = 'e2e-internal-key';
 const JARVIS_KEY = 'e2e-jarvis-key';
@@ -19,7 +17,7 @@ let token: string;
 
 beforeAll(async () => {
   await stub.start();
-  stack = await startStack(port, {
+  stack = await startStack({
     INTERNAL_API_KEYS: INTERNAL_KEY,
     JARVIS_API_URL: stub.url,
     JARVIS_API_KEY: JARVIS_KEY,
@@ -40,7 +38,7 @@ async function call(
   path: string,
   options: { json?: unknown; internal?: boolean } = {},
 ): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${base}${path}`, {
+  const response = await fetch(`${stack.base}${path}`, {
     method,
     headers: {
       ...(options.internal ? { 'x-api-key': INTERNAL_KEY } : { authorization: `Bearer ${token}` }),

@@ -2,16 +2,19 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { developmentToken } from '../../src/dev/development-token.js';
 import { createTestDatabase } from '../support/database.js';
+import { freePort } from '../support/free-port.js';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import { ensureBuilt, startProcess } from './processes.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const prefix = uniqueQueuePrefix();
-const apiPort = 43000 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
+let apiPort: number;
+let workerPort: number;
 
 beforeAll(async () => {
   ensureBuilt();
   database = await createTestDatabase();
+  [apiPort, workerPort] = [await freePort(), await freePort()];
 }, 120000);
 afterAll(async () => {
   await deleteKeys(prefix);
@@ -24,7 +27,7 @@ const env = () => ({
   REDIS_URL,
   QUEUE_PREFIX: prefix,
   PORT: String(apiPort),
-  WORKER_PORT: String(apiPort + 1),
+  WORKER_PORT: String(workerPort),
   LOG_LEVEL: 'info',
 });
 
@@ -63,7 +66,7 @@ describe('SIGTERM (SPEC §9)', () => {
   it('the worker exits 0 within 10 s', async () => {
     const worker = startProcess('worker/main.js', env());
     await worker.waitForLog('worker health port listening');
-    const ready = await fetch(`http://127.0.0.1:${apiPort + 1}/ready`);
+    const ready = await fetch(`http://127.0.0.1:${workerPort}/ready`);
     expect(ready.status).toBe(200);
     const signalled = Date.now();
     worker.child.kill('SIGTERM');

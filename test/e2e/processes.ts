@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase } from '../support/database.js';
+import { freePort } from '../support/free-port.js';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? '.', '../..');
@@ -75,11 +76,13 @@ export interface Stack {
 }
 
 /**
- * The API and the worker as separate processes, as in production, on a database and
- * queue prefix of their own, with `env` on top of the test defaults (stub URLs, keys).
+ * The API and the worker as separate processes, as in production, on a database,
+ * queue prefix and free ports of their own, with `env` on top of the test defaults
+ * (stub URLs, keys).
  */
-export async function startStack(port: number, env: Record<string, string>): Promise<Stack> {
+export async function startStack(env: Record<string, string>): Promise<Stack> {
   ensureBuilt();
+  const [port, workerPort] = [await freePort(), await freePort()];
   const database = await createTestDatabase();
   const prefix = uniqueQueuePrefix();
   const fullEnv = {
@@ -88,7 +91,7 @@ export async function startStack(port: number, env: Record<string, string>): Pro
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     PORT: String(port),
-    WORKER_PORT: String(port + 1),
+    WORKER_PORT: String(workerPort),
     LOG_LEVEL: 'info',
     ...env,
   };

@@ -8,8 +8,6 @@ import { startStack, type Stack } from './processes.js';
 // The API and the worker as separate processes, as in production, against a stub
 // OneSignal on loopback (SPEC §4, issue 4 acceptance).
 const ZONE = 'Europe/London';
-const port = 43200 + Number(process.env.JEST_WORKER_ID ?? 0) * 10;
-const base = `http://127.0.0.1:${port}`;
 const stub = new OneSignalStub();
 let stack: Stack;
 const sub = 'e2e-reminders-user';
@@ -17,7 +15,7 @@ let token: string;
 
 beforeAll(async () => {
   await stub.start();
-  stack = await startStack(port, {
+  stack = await startStack({
     INTERNAL_API_KEYS: 'e2e-key',
     ONESIGNAL_APP_ID: 'e2e-app',
     ONESIGNAL_REST_API_KEY: 'e2e-rest-key',
@@ -35,7 +33,7 @@ afterAll(async () => {
 type Json = any;
 
 async function call(method: string, path: string, json?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${base}/auth/users/${sub}${path}`, {
+  const response = await fetch(`${stack.base}/auth/users/${sub}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
     ...(json ? { body: JSON.stringify(json) } : {}),
