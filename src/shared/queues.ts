@@ -103,20 +103,39 @@ export class Dispatcher {
     await this.dispatch(requests);
   }
 
+  /**
+   * One `addBulk` per queue: a batch of a hundred HubSpot events is one Redis round
+   * trip, not a hundred. A queue's batch fails or succeeds as a whole; a failed one
+   * is logged row by row, for the sweeper to enqueue later.
+   */
   async dispatch(requests: JobRequest[]): Promise<void> {
     const requestId = currentContext()?.requestId;
+    const byQueue = new Map<QueueName, JobRequest[]>();
+    for (const request of requests) {
+      const queue = JOBS[request.job].queue;
+      const batch = byQueue.get(queue);
+      if (batch) batch.push(request);
+      else byQueue.set(queue, [request]);
+    }
     await Promise.all(
-      requests.map(async (request) => {
-        const { queue, name } = JOBS[request.job];
-        const data: JobData = { rowId: request.rowId, ...(requestId ? { requestId } : {}) };
-        const delay = request.runAt ? Math.max(0, request.runAt.getTime() - Date.now()) : 0;
+      [...byQueue].map(async ([queue, batch]) => {
+        const jobs = batch.map((request) => ({
+          name: JOBS[request.job].name,
+          data: { rowId: request.rowId, ...(requestId ? { requestId } : {}) } satisfies JobData,
+          opts: {
+            jobId: jobIdFor(request.job, request.rowId),
+            delay: request.runAt ? Math.max(0, request.runAt.getTime() - Date.now()) : 0,
+          },
+        }));
         try {
-          await this.queues[queue].add(name, data, { jobId: jobIdFor(request.job, request.rowId), delay });
+          await this.queues[queue].addBulk(jobs);
         } catch (error) {
-          this.logger.warn(
-            { err: error, queue, job: name, row_id: request.rowId },
-            'enqueue failed; the sweeper will enqueue this row later',
-          );
+          for (const { name, data } of jobs) {
+            this.logger.warn(
+              { err: error, queue, job: name, row_id: data.rowId },
+              'enqueue failed; the sweeper will enqueue this row later',
+            );
+          }
         }
       }),
     );
