@@ -1,12 +1,12 @@
 import type { AlignerChange } from '../../../shared/db/models/aligner-change.js';
-import { planOf, type Treatment } from '../../../shared/db/models/treatment.js';
+import { planOf, type TreatmentRow } from '../../../shared/db/models/treatment.js';
 import type { TreatmentExtension } from '../../../shared/db/models/treatment-extension.js';
 import type { LocalDate } from '../../../shared/domain/local-time.js';
 import { deriveTreatment } from '../../../shared/domain/treatment.js';
 import type { TreatmentResponse } from './schema.js';
 
 /** The plan as stored plus what follows from it on `today` (the user's local date). */
-export function presentTreatment(treatment: Treatment, today: LocalDate): TreatmentResponse {
+export function presentTreatment(treatment: TreatmentRow, today: LocalDate): TreatmentResponse {
   return {
     status: treatment.status,
     total_aligners: treatment.total_aligners,

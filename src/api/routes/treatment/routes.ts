@@ -37,8 +37,7 @@ export const treatmentRoutes = [
       404: { description: 'No profile, or no treatment plan yet' },
     },
     handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
-      ctx.body = await readTreatment(deps.knex, user);
+      ctx.body = await readTreatment(deps.knex, params.cognito_sub);
     },
   }),
   defineRoute({

@@ -71,8 +71,10 @@ function providedFields(body: PutProfileBody): Set<HubSpotTargetField> {
   return provided;
 }
 
+export const NO_PROFILE_YET = 'No profile yet: create it with PUT first';
+
 export async function findProfile(knex: Knex, cognitoSub: string): Promise<User> {
   const user = await activeUsers(knex).findOne({ cognito_sub: cognitoSub });
-  if (!user) throw notFound('No profile yet: create it with PUT first');
+  if (!user) throw notFound(NO_PROFILE_YET);
   return user;
 }

@@ -129,8 +129,7 @@ export const wearRoutes = [
       422: { description: 'Invalid dates, to before from, or more than 366 days' },
     },
     handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
-      ctx.body = await loadWearStats(deps.knex, user, query.from, query.to);
+      ctx.body = await loadWearStats(deps.knex, params.cognito_sub, query.from, query.to);
     },
   }),
 ];

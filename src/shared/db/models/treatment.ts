@@ -23,8 +23,11 @@ export class Treatment extends Model {
   updated_at!: Date;
 }
 
+/** The stored columns, whether read through the model or by a plain query. */
+export type TreatmentRow = Omit<Treatment, keyof Model>;
+
 /** The stored row as the domain functions take it. */
-export function planOf(treatment: Treatment): TreatmentPlan {
+export function planOf(treatment: TreatmentRow): TreatmentPlan {
   return {
     status: treatment.status,
     total_aligners: treatment.total_aligners,
