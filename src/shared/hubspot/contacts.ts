@@ -16,11 +16,17 @@ export interface ContactRow {
 
 /**
  * The contact's row, created when first heard of, locked for this transaction so
- * concurrent events of one contact apply one after the other.
+ * concurrent events of one contact apply one after the other. One statement: an
+ * upsert whose no-op update takes the row lock (as SELECT … FOR UPDATE would) and
+ * returns the row, in one round trip instead of an insert and a locking read.
  */
 export async function lockContact(trx: Knex.Transaction, contactId: number): Promise<ContactRow> {
-  await trx('hubspot_contacts').insert({ contact_id: contactId }).onConflict('contact_id').ignore();
-  return (await trx('hubspot_contacts').where({ contact_id: contactId }).forUpdate().first()) as ContactRow;
+  const [row] = (await trx('hubspot_contacts')
+    .insert({ contact_id: contactId })
+    .onConflict('contact_id')
+    .merge(['contact_id'])
+    .returning('*')) as ContactRow[];
+  return row!;
 }
 
 /** Last writer wins, per property, on HubSpot's occurredAt; a tie keeps what is there. */
