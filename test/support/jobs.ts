@@ -2,10 +2,10 @@ import type { Job } from 'bullmq';
 import type { JobData } from '../../src/shared/queues.js';
 
 /** A job as a processor sees it, for calling processors directly on a given attempt. */
-export function fakeJob(rowId: string, attemptsMade = 0, attempts = 8): Job<JobData> {
+export function fakeJob(rowId: string, attemptsMade = 0, attempts = 8, rowIds?: string[]): Job<JobData> {
   return {
     id: `fake-${rowId}`,
-    data: { rowId },
+    data: { rowId, ...(rowIds ? { rowIds } : {}) },
     attemptsMade,
     opts: { attempts },
   } as unknown as Job<JobData>;

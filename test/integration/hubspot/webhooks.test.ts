@@ -237,6 +237,60 @@ describe('processing', () => {
     expect(await contact(objectId)).toBeUndefined();
   });
 
+  it('a delivery is one job; an event that fails does not hold back the others, and only it is retried', async () => {
+    const owner = await createUser(app.deps.knex);
+    const other = await createUser(app.deps.knex);
+    const [linked, failing, plain] = [newContact(), newContact(), newContact()];
+    await app.deps.knex('hubspot_contacts').insert({ contact_id: failing, user_id: owner.id });
+    const batch = [
+      hubspotEvent({ objectId: linked, propertyName: 'firstname', propertyValue: 'Ana' }),
+      // The other user's address cannot become the owner's: this event fails.
+      hubspotEvent({ objectId: failing, propertyName: 'email', propertyValue: other.email }),
+      hubspotEvent({ objectId: plain, propertyName: 'lastname', propertyValue: 'Berg' }),
+    ];
+    expect((await deliver(app, batch)).status).toBe(200);
+    const rows = (await app.deps
+      .knex('hubspot_events')
+      .whereIn('object_id', [linked, failing, plain])
+      .select('id', 'object_id')) as Array<{ id: string; object_id: string }>;
+    const idOf = (objectId: number) => rows.find((row) => Number(row.object_id) === objectId)!.id;
+
+    const job = await app.deps.queues['hubspot-events'].getJob(`process-hubspot-event-${idOf(linked)}`);
+    expect(job?.data.rowIds).toEqual([idOf(linked), idOf(failing), idOf(plain)]);
+    expect(await app.deps.queues['hubspot-events'].count()).toBe(1);
+
+    const context = workerContextFor(app);
+    await expect(processHubspotEvent(fakeJob(idOf(linked), 0, 3, job!.data.rowIds), context)).rejects.toThrow(
+      'belongs to another account',
+    );
+    const statuses = async () =>
+      Object.fromEntries(
+        (
+          (await app.deps
+            .knex('hubspot_events')
+            .whereIn(
+              'id',
+              rows.map((row) => row.id),
+            )
+            .select('id', 'status', 'attempts')) as Array<{ id: string; status: string; attempts: number }>
+        ).map((row) => [row.id, `${row.status}/${row.attempts}`]),
+      );
+    expect(await statuses()).toEqual({
+      [idOf(linked)]: 'processed/1',
+      [idOf(failing)]: 'received/1',
+      [idOf(plain)]: 'processed/1',
+    });
+    // The last attempt redoes only the failed event, which ends failed; the others stay as they were.
+    await expect(processHubspotEvent(fakeJob(idOf(linked), 2, 3, job!.data.rowIds), context)).rejects.toThrow(
+      'belongs to another account',
+    );
+    expect(await statuses()).toEqual({
+      [idOf(linked)]: 'processed/1',
+      [idOf(failing)]: 'failed/3',
+      [idOf(plain)]: 'processed/1',
+    });
+  });
+
   it('a failing event ends failed after its retries, is listed, and is processed by replay once fixed', async () => {
     const owner = await createUser(app.deps.knex);
     const other = await createUser(app.deps.knex);

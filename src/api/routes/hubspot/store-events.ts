@@ -5,7 +5,7 @@ import type { HubSpotEvent } from './schema.js';
 /**
  * Stores a batch durably in one statement, skipping events already stored (same
  * dedupe key, including twice in one batch), then enqueues the new ones after the
- * commit. Returns how many were new and how many were duplicates.
+ * commit, as one job. Returns how many were new and how many were duplicates.
  *
  * One INSERT is atomic on its own: run outside an explicit transaction it commits
  * as it returns, in one round trip instead of three (BEGIN, INSERT, COMMIT), which
@@ -34,6 +34,13 @@ export async function storeEvents(
     .onConflict(['portal_id', 'subscription_id', 'event_id', 'object_id', 'occurred_at'])
     .ignore()
     .returning('id')) as Array<{ id: string }>;
-  await dispatcher.dispatch(rows.map(({ id }) => ({ job: 'processHubspotEvent', rowId: id })));
+  // One job for the delivery's new events (SPEC §7 still holds per row: the sweeper
+  // enqueues any row left unprocessed on its own).
+  const [first] = rows;
+  if (first) {
+    await dispatcher.dispatch([
+      { job: 'processHubspotEvent', rowId: first.id, rowIds: rows.map(({ id }) => id) },
+    ]);
+  }
   return { received: events.length, duplicates: events.length - rows.length };
 }
