@@ -1,9 +1,18 @@
 import type { Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
+import { AppError } from '../../shared/errors.js';
 import { requireJsonBody } from './require-json.js';
 
 /** Body limit for every JSON endpoint; a HubSpot batch of 100 events is ~60 KB. */
 export const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * Nesting limit of a JSON body. Far deeper than any document of this API (a HubSpot
+ * batch is 3 levels), and far shallower than what recursive code downstream survives:
+ * JSON.parse is iterative, but JSON.stringify (storing a HubSpot event's payload) and
+ * Postgres' jsonb parser overflow their stacks on a 1 MB body of `[[[[…]]]]`.
+ */
+export const JSON_MAX_DEPTH = 64;
 
 const parseJsonBody = bodyParser({
   enableTypes: ['json'],
@@ -37,8 +46,47 @@ const rethrowBodyError: Middleware = async (ctx, next) => {
   await next();
 };
 
+/**
+ * A body over the limit is never read in full, so its signature cannot be checked: it
+ * is answered 413 (SPEC §1), not a 401 that would send HubSpot's operators hunting for
+ * a wrong secret. The limit is no secret; the caller learns nothing else.
+ */
+const rethrowTooLarge: Middleware = async (ctx, next) => {
+  if ((ctx.state.bodyError as { status?: number } | undefined)?.status === 413) throw ctx.state.bodyError;
+  await next();
+};
+
+/** Whether `value` nests deeper than `max` objects and arrays; iterative, on purpose. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const rejectDeepBodies: Middleware = async (ctx, next) => {
+  if (nestsDeeperThan((ctx.request as { body?: unknown }).body, JSON_MAX_DEPTH))
+    throw new AppError(
+      400,
+      'body_too_deep',
+      `The request body nests objects and arrays more than ${JSON_MAX_DEPTH} levels deep`,
+    );
+  await next();
+};
+
 /** The body part of a route's chain; `signature` verifies the raw body when given. */
 export function bodyChain(signature: Middleware | undefined): Middleware[] {
-  if (!signature) return [requireJsonBody(), parseJsonBody];
-  return [readBodyForSignature, signature, requireJsonBody(), rethrowBodyError];
+  if (!signature) return [requireJsonBody(), parseJsonBody, rejectDeepBodies];
+  return [
+    readBodyForSignature,
+    rethrowTooLarge,
+    signature,
+    requireJsonBody(),
+    rethrowBodyError,
+    rejectDeepBodies,
+  ];
 }

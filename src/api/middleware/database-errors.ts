@@ -41,12 +41,16 @@ export function problemFromDatabaseError(error: unknown): Problem | undefined {
     };
   if (code === '40001' || code === '40P01')
     return { status: 409, code: 'concurrent_update', detail: 'A concurrent change won; retry the request' };
+  // 22021: text Postgres cannot store (a NUL character, in a value or a cursor); 22P05: the
+  // same inside JSON (`\u0000` in a jsonb value).
   if (
     code === '22001' ||
     code === '22003' ||
     code === '22007' ||
     code === '22008' ||
+    code === '22021' ||
     code === '22P02' ||
+    code === '22P05' ||
     code === '23514'
   )
     return { status: 422, code: 'validation_failed', detail: 'A value is out of range or malformed' };
@@ -56,7 +60,9 @@ export function problemFromDatabaseError(error: unknown): Problem | undefined {
     UNAVAILABLE_CODES.has(code) ||
     code.startsWith('08') ||
     pg.name === 'KnexTimeoutError' ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(
+    // pg's errors without a code: "… is not queryable" is a query (e.g. the ROLLBACK knex
+    // sends after a failed statement) on a client whose connection just broke.
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|is not queryable/i.test(
       pg.message ?? '',
     )
   ) {

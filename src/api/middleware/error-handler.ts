@@ -17,8 +17,9 @@ interface HttpishError {
 
 /** koa-bodyparser and @koa/router throw http-errors; these are the ones a client can cause. */
 function problemFromHttpError(error: HttpishError): Problem | undefined {
-  // zlib's errors (Z_DATA_ERROR…) for a body whose Content-Encoding does not match it.
-  if (typeof error.code === 'string' && error.code.startsWith('Z_'))
+  // zlib's errors (Z_DATA_ERROR…) for a body whose Content-Encoding does not match it; the
+  // brotli decoder's (`content-encoding: br`) are named ERR__ERROR_FORMAT_… instead.
+  if (typeof error.code === 'string' && /^(Z_|ERR__ERROR_)/.test(error.code))
     return {
       status: 400,
       code: 'bad_request',
