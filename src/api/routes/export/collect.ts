@@ -30,31 +30,22 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
   return knex.transaction(
     async (trx) => {
       const byUser = { user_id: user.id };
-      const [
-        treatment,
-        alignerChanges,
-        extensions,
-        settings,
-        sessions,
-        images,
-        reminders,
-        hubspot,
-        dentist,
-        requests,
-      ] = await Promise.all([
-        Treatment.query(trx).findOne(byUser),
-        AlignerChange.query(trx)
-          .where(byUser)
-          .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]),
-        TreatmentExtension.query(trx).where(byUser).orderBy('created_at'),
-        readSettings(trx, user.id),
-        WearSession.query(trx).where(byUser).orderBy('started_at'),
-        Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at'),
-        Reminder.query(trx).where(byUser).orderBy('created_at'),
-        trx('hubspot_contacts').where(byUser).first('contact_id', 'properties'),
-        currentDentist(trx, user.id),
-        withDentist(trx).where('r.user_id', user.id).orderBy('r.created_at') as Promise<ChangeRequestRow[]>,
-      ]);
+      // One after another: a transaction is one connection, and pg deprecates (and pg 9
+      // removes) overlapping queries on one client; they would run in turn anyway.
+      const treatment = await Treatment.query(trx).findOne(byUser);
+      const alignerChanges = await AlignerChange.query(trx)
+        .where(byUser)
+        .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]);
+      const extensions = await TreatmentExtension.query(trx).where(byUser).orderBy('created_at');
+      const settings = await readSettings(trx, user.id);
+      const sessions = await WearSession.query(trx).where(byUser).orderBy('started_at');
+      const images = await Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at');
+      const reminders = await Reminder.query(trx).where(byUser).orderBy('created_at');
+      const hubspot = await trx('hubspot_contacts').where(byUser).first('contact_id', 'properties');
+      const dentist = await currentDentist(trx, user.id);
+      const requests = (await withDentist(trx)
+        .where('r.user_id', user.id)
+        .orderBy('r.created_at')) as ChangeRequestRow[];
       return {
         exported_at: new Date().toISOString(),
         profile: { ...presentProfile(user), dentist },
