@@ -484,7 +484,7 @@ describe('regressions: what this fuzz found, pinned', () => {
     );
   });
 
-  it('a NUL character in a stored text field is a 422, and nothing is stored (was a 500)', async () => {
+  it('a NUL character in a profile text field is a 422, and nothing is stored (was a 500)', async () => {
     await expectRefused(
       {
         method: 'PUT',
@@ -495,12 +495,23 @@ describe('regressions: what this fuzz found, pinned', () => {
       422,
       'validation_failed',
     );
-    const batch = JSON.stringify([hubspotEvent({ propertyValue: 'a\u0000b' })]);
-    await expectRefused(
-      { method: 'POST', path: '/public/hubspot/webhooks', headers: await signed(batch), body: batch },
-      422,
-      'validation_failed',
-    );
+  });
+
+  it('a NUL character in a HubSpot value is stored as U+FFFD: refusing the delivery would lose its other events', async () => {
+    const event = hubspotEvent({ propertyValue: 'a\u0000b', objectId: 9_000_001 });
+    const batch = JSON.stringify([event, hubspotEvent({ objectId: 9_000_002 })]);
+    const response = await rawRequest(app, {
+      method: 'POST',
+      path: '/public/hubspot/webhooks',
+      headers: await signed(batch),
+      body: batch,
+    });
+    expect(response.status).toBe(200);
+    const stored = await app.deps.knex('hubspot_events').whereIn('object_id', [9_000_001, 9_000_002]);
+    expect(stored).toHaveLength(2);
+    const withNul = stored.find((row: { object_id: string }) => Number(row.object_id) === 9_000_001);
+    expect(withNul.property_value).toBe('a\uFFFDb');
+    expect(withNul.payload.propertyValue).toBe('a\uFFFDb');
   });
 
   it('a signed HubSpot event nested 200 000 levels deep is a 400, and nothing is stored (was a 500)', async () => {

@@ -3,6 +3,22 @@ import type { Dispatcher } from '../../../shared/queues.js';
 import type { HubSpotEvent } from './schema.js';
 
 /**
+ * `value` with every NUL character replaced by U+FFFD. Postgres text and jsonb cannot
+ * hold NUL, and refusing the delivery would lose its other events (HubSpot does not
+ * retry a 4xx); a NUL in a CRM value is garbage in any case. Bodies are at most 64
+ * levels deep (body.ts), so the recursion is bounded.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [withoutNul(key), withoutNul(item)]),
+    ) as T;
+  return value;
+}
+
+/**
  * Stores a batch durably in one statement, skipping events already stored (same
  * dedupe key, including twice in one batch), then enqueues the new ones after the
  * commit, as one job. Returns how many were new and how many were duplicates.
@@ -17,9 +33,10 @@ export async function storeEvents(
   events: HubSpotEvent[],
 ): Promise<{ received: number; duplicates: number }> {
   if (events.length === 0) return { received: 0, duplicates: 0 };
+  const storable = events.map(withoutNul);
   const rows = (await knex('hubspot_events')
     .insert(
-      events.map((event) => ({
+      storable.map((event) => ({
         portal_id: event.portalId,
         subscription_id: event.subscriptionId,
         event_id: event.eventId,
