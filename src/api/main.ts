@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../shared/process/load-config.js';
 import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
 import { closeApiDeps, createApiDeps } from './bootstrap.js';
 import { logIntegrations } from '../shared/integrations.js';
+import { gracefulClose } from './graceful-close.js';
 import { createApp } from './server.js';
 
 const config = loadConfigOrExit();
@@ -22,15 +23,14 @@ logIntegrations(config, logger);
 const server = createServer(createApp(deps).callback());
 // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
 server.keepAliveTimeout = 65_000;
+const closeServer = gracefulClose(server);
 server.listen(config.PORT, () => logger.info({ port: config.PORT, env: config.NODE_ENV }, 'API listening'));
 
 onShutdownSignal(
   logger,
   async () => {
-    // Stop accepting, let in-flight requests finish, drop idle keep-alive sockets.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
+    // Stop accepting, answer in-flight requests, close every keep-alive socket.
+    await closeServer();
     await closeApiDeps(deps);
   },
   10_000,

@@ -178,6 +178,10 @@ const schema = z
     ADMIN_PASSWORD: optionalString,
     IMAGE_MAX_BYTES: int(15 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
     IMAGE_PENDING_MAX: int(20, 1, 1000),
+    // BullMQ worker lock: an active job whose worker died is retried once its lock has
+    // expired (lock duration) and a stall check has seen it (stalled interval). Tests shorten both.
+    WORKER_LOCK_DURATION_MS: int(30_000, 1000, 600_000),
+    WORKER_STALLED_INTERVAL_MS: int(30_000, 1000, 600_000),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';

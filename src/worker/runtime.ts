@@ -34,6 +34,17 @@ const CONCURRENCY: Record<QueueName, number> = {
   'dentist-requests': 4,
 };
 
+/**
+ * OneSignal's 429 pauses the reminders queue (`queue.rateLimit`, SPEC §4), but BullMQ
+ * checks that pause only for workers that have a limiter: without one, the job put back
+ * to wait is taken again at once by a fetch already blocking, and other worker processes
+ * never see the pause. This limiter is far above anything the queue runs; it is there
+ * so that the pause holds.
+ */
+const LIMITER: Partial<Record<QueueName, { max: number; duration: number }>> = {
+  reminders: { max: 10_000, duration: 1000 },
+};
+
 /** How a job attempt ended, for metrics: a delay or a rate limit is not a failure. */
 function jobOutcome(error: unknown): string {
   if (error instanceof DelayedError) return 'delayed';
@@ -110,6 +121,9 @@ export async function startWorkerRuntime(
       connection: redis,
       prefix: config.QUEUE_PREFIX,
       concurrency: CONCURRENCY[queue],
+      ...(LIMITER[queue] ? { limiter: LIMITER[queue] } : {}),
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     });
     worker.on('failed', (job, error) =>
       runWithContext({ requestId: job?.data.requestId ?? `job-${job?.id ?? 'unknown'}` }, () =>

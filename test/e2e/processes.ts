@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase } from '../support/database.js';
+import { createEmptyDatabase, createTestDatabase } from '../support/database.js';
 import { freePort } from '../support/free-port.js';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 
@@ -59,7 +59,7 @@ export function startProcess(
     waitForLog: async (text, timeoutMs = 20000) => {
       const deadline = Date.now() + timeoutMs;
       while (!output.includes(text)) {
-        if (Date.now() > deadline || child.exitCode !== null)
+        if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null)
           throw new Error(`"${text}" not logged:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -72,41 +72,126 @@ export interface Stack {
   base: string;
   api: RunningProcess;
   worker: RunningProcess;
+  /** Every API and worker process of the stack, the first ones included (`startApi`, `startWorker` add to them). */
+  apis: RunningProcess[];
+  workers: RunningProcess[];
+  /** Base URL of each API process, in the order of `apis`. */
+  bases: string[];
+  /** The environment every process of the stack was started with (ports aside). */
+  env: Record<string, string>;
+  databaseUrl: string;
+  queuePrefix: string;
+  /** Another API process on the same database and queue prefix, on a free port. */
+  startApi(env?: Record<string, string>): Promise<{ process: RunningProcess; base: string }>;
+  /** Another worker process on the same database and queue prefix, health on a free port. */
+  startWorker(env?: Record<string, string>): Promise<RunningProcess>;
   stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** API processes started at once (default 1); all apply migrations as they start. */
+  apis?: number;
+  /** Worker processes started at once (default 1). */
+  workers?: number;
+  /** Start from an empty database (no migrations applied) instead of a migrated clone. */
+  emptyDatabase?: boolean;
+  /**
+   * The processes reach Postgres and/or Redis on this port of the same host instead (a
+   * TcpProxy in front of the real server, for outages). The database is still created
+   * on the real server, and `databaseUrl` stays its direct URL.
+   */
+  connectVia?: { postgresPort?: number; redisPort?: number };
+}
+
+function withPort(url: string, port: number | undefined): string {
+  if (port === undefined) return url;
+  const parsed = new URL(url);
+  parsed.port = String(port);
+  return parsed.toString();
 }
 
 /**
  * The API and the worker as separate processes, as in production, on a database,
  * queue prefix and free ports of their own, with `env` on top of the test defaults
- * (stub URLs, keys).
+ * (stub URLs, keys). With `options`, several API and worker processes, all started at
+ * the same moment (as a deployment scaling out does).
  */
-export async function startStack(env: Record<string, string>): Promise<Stack> {
+export async function startStack(env: Record<string, string>, options?: StackOptions): Promise<Stack> {
   ensureBuilt();
-  const [port, workerPort] = [await freePort(), await freePort()];
-  const database = await createTestDatabase();
+  const database = options?.emptyDatabase ? await createEmptyDatabase() : await createTestDatabase();
   const prefix = uniqueQueuePrefix();
-  const fullEnv = {
+  const fullEnv: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    REDIS_URL,
+    DATABASE_URL: withPort(database.url, options?.connectVia?.postgresPort),
+    REDIS_URL: withPort(REDIS_URL, options?.connectVia?.redisPort),
     QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    WORKER_PORT: String(workerPort),
     LOG_LEVEL: 'info',
     ...env,
   };
-  const api = startProcess('api/main.js', fullEnv);
-  await api.waitForLog('API listening');
-  const worker = startProcess('worker/main.js', fullEnv);
-  await worker.waitForLog('worker health port listening');
+  const apis: RunningProcess[] = [];
+  const workers: RunningProcess[] = [];
+  const bases: string[] = [];
+  const launchApi = async (extra: Record<string, string> = {}) => {
+    const port = await freePort();
+    const api = startProcess('api/main.js', { ...fullEnv, PORT: String(port), ...extra });
+    apis.push(api);
+    bases.push(`http://127.0.0.1:${port}`);
+    return { process: api, base: `http://127.0.0.1:${port}` };
+  };
+  const launchWorker = async (extra: Record<string, string> = {}) => {
+    const port = await freePort();
+    const worker = startProcess('worker/main.js', { ...fullEnv, WORKER_PORT: String(port), ...extra });
+    workers.push(worker);
+    return worker;
+  };
+
+  try {
+    if (options) {
+      await Promise.all([
+        ...Array.from({ length: options.apis ?? 1 }, () => launchApi()),
+        ...Array.from({ length: options.workers ?? 1 }, () => launchWorker()),
+      ]);
+      await Promise.all([
+        ...apis.map((api) => api.waitForLog('API listening', 60000)),
+        ...workers.map((worker) => worker.waitForLog('worker health port listening', 60000)),
+      ]);
+    } else {
+      await (await launchApi()).process.waitForLog('API listening');
+      await (await launchWorker()).waitForLog('worker health port listening');
+    }
+  } catch (error) {
+    // A process that did not come up: leave nothing running behind the failed test file.
+    for (const running of [...apis, ...workers]) running.child.kill('SIGKILL');
+    await deleteKeys(prefix);
+    await database.drop();
+    throw error;
+  }
   return {
-    base: `http://127.0.0.1:${port}`,
-    api,
-    worker,
+    base: bases[0]!,
+    api: apis[0]!,
+    worker: workers[0]!,
+    apis,
+    workers,
+    bases,
+    env: fullEnv,
+    databaseUrl: database.url,
+    queuePrefix: prefix,
+    async startApi(extra) {
+      const started = await launchApi(extra);
+      await started.process.waitForLog('API listening');
+      return started;
+    },
+    async startWorker(extra) {
+      const worker = await launchWorker(extra);
+      await worker.waitForLog('worker health port listening');
+      return worker;
+    },
     async stop() {
-      api.child.kill('SIGTERM');
-      worker.child.kill('SIGTERM');
-      await Promise.all([api.exited, worker.exited]);
+      const all = [...apis, ...workers];
+      for (const running of all)
+        if (running.child.exitCode === null && running.child.signalCode === null)
+          running.child.kill('SIGTERM');
+      await Promise.all(all.map((running) => running.exited));
       await deleteKeys(prefix);
       await database.drop();
     },

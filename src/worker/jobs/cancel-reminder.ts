@@ -2,7 +2,7 @@ import { RateLimitError, UnrecoverableError } from 'bullmq';
 import { Reminder } from '../../shared/db/models/reminder.js';
 import { jobIdFor } from '../../shared/queues.js';
 import type { Processor } from '../context.js';
-import { isLastAttempt } from '../job-attempts.js';
+import { boundRateLimit, isLastAttempt } from '../job-attempts.js';
 import { settle } from '../reminders/transitions.js';
 
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -29,7 +29,8 @@ export const processCancelReminder: Processor = async (job, context) => {
   if (!onesignal)
     return { status: await settle(knex, reminder.id, 'failed', { last_error: 'not_configured' }) };
 
-  const outcome = await onesignal.cancelNotification(reminder.onesignal_id);
+  // A 429 waits without spending an attempt, a bounded number of times (boundRateLimit).
+  const outcome = boundRateLimit(job, await onesignal.cancelNotification(reminder.onesignal_id));
   switch (outcome.kind) {
     case 'cancelled':
       return { status: await settle(knex, reminder.id, 'cancelled', { last_error: null }) };

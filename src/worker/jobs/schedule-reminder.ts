@@ -2,19 +2,28 @@ import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
 import { Reminder, type ReminderStatus } from '../../shared/db/models/reminder.js';
 import { handOverAt } from '../../shared/domain/reminders.js';
 import type { Processor } from '../context.js';
-import { isLastAttempt } from '../job-attempts.js';
+import { boundRateLimit, isLastAttempt } from '../job-attempts.js';
 import { reminderMessage } from '../reminders/messages.js';
 import { settle } from '../reminders/transitions.js';
 
 /**
  * Hands a reminder to OneSignal (SPEC §4). Re-reads the row and acts only on a
- * `pending` one, so duplicates and sweeper re-enqueues do nothing; the row id is the
- * idempotency key, so a retry after a lost answer finds the same notification.
+ * `pending` one (or one withdrawn while a call of ours got no answer), so duplicates
+ * and sweeper re-enqueues do nothing; the row id is the idempotency key, so a retry
+ * after a lost answer finds the same notification.
  */
 export const processScheduleReminder: Processor = async (job, context, token) => {
   const { knex, onesignal, queues, dispatcher, logger } = context;
   const reminder = await Reminder.query(knex).findById(job.data.rowId);
-  if (!reminder || reminder.status !== 'pending') return { skipped: reminder?.status ?? 'missing' };
+  if (!reminder) return { skipped: 'missing' };
+  // An earlier call got no usable answer (worker killed mid-call, timeout, 5xx): it may have
+  // created the notification. Withdrawn since or not, the call is made again with the same
+  // idempotency key to learn its id, so a cancel can delete it at OneSignal.
+  const unanswered =
+    reminder.schedule_sent_at !== null &&
+    reminder.onesignal_id === null &&
+    (reminder.status === 'pending' || reminder.status === 'cancel_requested');
+  if (reminder.status !== 'pending' && !unanswered) return { skipped: reminder.status };
 
   const now = new Date();
   if (!onesignal)
@@ -30,22 +39,26 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
 
   // Claim: from here a cancel must go through OneSignal (the call may create it).
   const [claimed] = (await knex('reminders')
-    .where({ id: reminder.id, status: 'pending' })
+    .where({ id: reminder.id })
+    .whereIn('status', unanswered ? ['pending', 'cancel_requested'] : ['pending'])
     .update({ schedule_sent_at: now, attempts: job.attemptsMade + 1, updated_at: now })
     .returning('id')) as Array<{ id: string }>;
   if (!claimed) return { skipped: 'cancelled meanwhile' };
   const user = (await knex('users').where({ id: reminder.user_id }).first('cognito_sub', 'deleted_at')) as
     { cognito_sub: string; deleted_at: Date | null } | undefined;
-  if (!user || user.deleted_at)
+  if (!user || (user.deleted_at && !unanswered))
     return { status: await settle(knex, reminder.id, 'cancelled', { status_reason: 'account_erased' }) };
 
-  const outcome = await onesignal.createNotification({
-    id: reminder.id,
-    type: reminder.type,
-    externalId: user.cognito_sub,
-    ...reminderMessage(reminder),
-    sendAfter: reminder.send_after,
-  });
+  const outcome = boundRateLimit(
+    job,
+    await onesignal.createNotification({
+      id: reminder.id,
+      type: reminder.type,
+      externalId: user.cognito_sub,
+      ...reminderMessage(reminder),
+      sendAfter: reminder.send_after,
+    }),
+  );
 
   switch (outcome.kind) {
     case 'created': {
@@ -75,7 +88,7 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
         }),
       };
     case 'rate_limited':
-      // Wait as OneSignal asks, without spending an attempt.
+      // Wait as OneSignal asks, without spending an attempt (a bounded number of times).
       await queues.reminders.rateLimit(outcome.retryAfterMs);
       throw new RateLimitError();
     case 'retryable':
