@@ -37,16 +37,21 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
     throw new DelayedError();
   }
 
-  // Claim: from here a cancel must go through OneSignal (the call may create it).
-  const [claimed] = (await knex('reminders')
-    .where({ id: reminder.id })
-    .whereIn('status', unanswered ? ['pending', 'cancel_requested'] : ['pending'])
+  // Claim: from here a cancel must go through OneSignal (the call may create it). The
+  // user's sub and erasure mark come back with the claim, in the same round trip (a
+  // reminder always has its user: the foreign key cascades).
+  const [user] = (await knex('reminders')
+    .updateFrom('users')
+    .where('reminders.id', reminder.id)
+    .whereIn('reminders.status', unanswered ? ['pending', 'cancel_requested'] : ['pending'])
+    .where('users.id', knex.ref('reminders.user_id'))
     .update({ schedule_sent_at: now, attempts: job.attemptsMade + 1, updated_at: now })
-    .returning('id')) as Array<{ id: string }>;
-  if (!claimed) return { skipped: 'cancelled meanwhile' };
-  const user = (await knex('users').where({ id: reminder.user_id }).first('cognito_sub', 'deleted_at')) as
-    { cognito_sub: string; deleted_at: Date | null } | undefined;
-  if (!user || (user.deleted_at && !unanswered))
+    .returning(['users.cognito_sub', 'users.deleted_at'])) as Array<{
+    cognito_sub: string;
+    deleted_at: Date | null;
+  }>;
+  if (!user) return { skipped: 'cancelled meanwhile' };
+  if (user.deleted_at && !unanswered)
     return { status: await settle(knex, reminder.id, 'cancelled', { status_reason: 'account_erased' }) };
 
   const outcome = boundRateLimit(
