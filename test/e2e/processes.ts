@@ -31,6 +31,16 @@ export function ensureBuilt(): void {
   );
 }
 
+/**
+ * Every child still running. A test that fails before its teardown, or jest's
+ * forceExit, would otherwise leave an API or worker behind, still working on a
+ * dropped database and eating the CPU of every later test.
+ */
+const running = new Set<ChildProcessWithoutNullStreams>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface RunningProcess {
   child: ChildProcessWithoutNullStreams;
   output: () => string;
@@ -46,6 +56,8 @@ export function startProcess(
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
