@@ -1,8 +1,9 @@
 /**
  * The load generator, run as its own process (never inside the server under test):
- * reads a LoadSpec as JSON on stdin, runs autocannon for the fixed duration with the
- * fixed connection count, and prints autocannon's result as one JSON line on stdout, with
- * one field added: `loadProcess.cpuSeconds`, this process's own CPU time (is the load
+ * reads a LoadSpec as JSON on stdin, prepares the requests, prints `{"started":true}`,
+ * runs autocannon for the fixed duration with the fixed connection count, and prints
+ * autocannon's result as one JSON line on stdout, with one field added:
+ * `loadProcess.cpuSeconds`, this process's own CPU time while autocannon ran (is the load
  * generator what limits the rate?).
  *
  *   echo '{"url":…,"connections":32,"durationSeconds":10,"seed":1,"plan":{…}}' | tsx bench/load-worker.ts
@@ -18,6 +19,9 @@ async function readStdin(): Promise<string> {
 
 const spec = JSON.parse(await readStdin()) as LoadSpec;
 const requests = await buildRequests(spec);
+// The runner's CPU accounting starts here, after start-up and token minting.
+process.stdout.write('{"started":true}\n');
+const startCpu = process.cpuUsage();
 
 const result = await autocannon({
   url: spec.url,
@@ -28,7 +32,7 @@ const result = await autocannon({
   requests,
 });
 
-const cpu = process.cpuUsage();
+const cpu = process.cpuUsage(startCpu);
 const loadProcess = { cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 process.stdout.write(`${JSON.stringify({ ...result, loadProcess })}\n`);
 // autocannon leaves nothing open, but the bench must never wait on a stray handle.

@@ -1,25 +1,15 @@
 /**
- * The processes the load is aimed at, each started as its own process on loopback. A
- * benchmark names one; the runner starts each server that a selected benchmark needs,
- * once, and stops it at the end. (Issue 10 adds more: the worker, a no-op worker, a
- * OneSignal stub.)
+ * The processes the load is aimed at, each started as its own process on loopback: the
+ * bare-Koa baseline, and the real API and worker as built by `npm run build`, in
+ * production mode, each on the database and queue prefix it is given. An HTTP benchmark
+ * names its server (`servers`); the queue benchmarks start the worker themselves.
  */
 import { fileURLToPath } from 'node:url';
 import { freePort, ManagedProcess, tsxCommand, waitUntilReady } from './lib/processes.js';
 
-export interface ServerOptions {
-  root: string;
-  logsDir: string;
-  databaseUrl: string;
-  redisUrl: string;
-  /** Size of the baseline's constant JSON body. */
-  baselineBodyBytes: number;
-  /** When set, the API runs with --cpu-prof and writes its profile here on exit. */
-  cpuProfileDir?: string | undefined;
-}
-
 export interface RunningServer {
-  name: ServerName;
+  name: string;
+  /** The HTTP address: the API's, the baseline's, or the worker's health port. */
   url: string;
   process: ManagedProcess;
 }
@@ -36,7 +26,80 @@ export const BENCH_INTERNAL_API_KEY = 'bench-internal-key';
 /** The HubSpot app secret the bench API verifies webhook signatures with. */
 export const BENCH_HUBSPOT_SECRET = 'bench-hubspot-secret';
 
-async function startBaseline(options: ServerOptions): Promise<RunningServer> {
+export interface ServiceOptions {
+  root: string;
+  logFile: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  /** More settings (e.g. the OneSignal stub's address for the worker). */
+  env?: Record<string, string>;
+  /** When set, the process runs with --cpu-prof and writes its profile here on exit. */
+  cpuProfileDir?: string | undefined;
+}
+
+/**
+ * The environment of an API or worker under the bench: production settings, warn-level
+ * logs, its database and queue prefix, loopback-only secrets, nothing from the shell.
+ */
+function serviceEnv(options: ServiceOptions, ports: { PORT?: number; WORKER_PORT: number }) {
+  return {
+    ...baseEnv(),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    QUEUE_PREFIX: options.queuePrefix,
+    INTERNAL_API_KEYS: BENCH_INTERNAL_API_KEY,
+    HUBSPOT_CLIENT_SECRET: BENCH_HUBSPOT_SECRET,
+    ...(ports.PORT === undefined ? {} : { PORT: String(ports.PORT) }),
+    WORKER_PORT: String(ports.WORKER_PORT),
+    ...options.env,
+  };
+}
+
+function nodeProcess(name: string, script: string, options: ServiceOptions, env: NodeJS.ProcessEnv) {
+  return new ManagedProcess(
+    name,
+    process.execPath,
+    [
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      `${options.root}/${script}`,
+    ],
+    env,
+    options.logFile,
+  );
+}
+
+/** The API (dist/api/main.js), which migrates its database on start-up. Ready when /ready answers 200. */
+export async function startApi(options: ServiceOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const env = serviceEnv(options, { PORT: port, WORKER_PORT: await freePort() });
+  const child = nodeProcess('api', 'dist/api/main.js', options, env);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(`${url}/ready`, child, 60_000);
+  return { name: 'api', url, process: child };
+}
+
+/**
+ * The worker (dist/worker/main.js): every queue's processors, at their production
+ * concurrency. It waits for the API's migrations; ready when its health port's /ready answers 200.
+ */
+export async function startWorker(options: ServiceOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const child = nodeProcess(
+    'worker',
+    'dist/worker/main.js',
+    options,
+    serviceEnv(options, { WORKER_PORT: port }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(`${url}/ready`, child, 60_000);
+  return { name: 'worker', url, process: child };
+}
+
+/** The framework ceiling (baseline-koa.ts): it picks its own port and prints it. */
+export async function startBaseline(options: { logFile: string; bodyBytes: number }): Promise<RunningServer> {
   const { command, args } = tsxCommand(fileURLToPath(new URL('./baseline-koa.ts', import.meta.url)));
   let announce: (port: number) => void = () => undefined;
   const announced = new Promise<number>((resolve) => (announce = resolve));
@@ -44,13 +107,8 @@ async function startBaseline(options: ServerOptions): Promise<RunningServer> {
     'baseline-koa',
     command,
     args,
-    {
-      ...baseEnv(),
-      NODE_ENV: 'production',
-      PORT: '0',
-      BASELINE_BODY_BYTES: String(options.baselineBodyBytes),
-    },
-    `${options.logsDir}/baseline-koa.log`,
+    { ...baseEnv(), NODE_ENV: 'production', PORT: '0', BASELINE_BODY_BYTES: String(options.bodyBytes) },
+    options.logFile,
     (line) => {
       const port = (JSON.parse(line) as { port?: number }).port;
       if (port) announce(port);
@@ -63,43 +121,26 @@ async function startBaseline(options: ServerOptions): Promise<RunningServer> {
   ]);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${url}/`, child, 10_000);
-  return { name: 'baseline', url, process: child };
+  return { name: 'baseline-koa', url, process: child };
 }
 
-/**
- * The real API as built by `npm run build`, in production mode, on its own database
- * (which it migrates on start-up) and its own queue prefix.
- */
-async function startApi(options: ServerOptions): Promise<RunningServer> {
-  const port = await freePort();
-  const child = new ManagedProcess(
-    'api',
-    process.execPath,
-    [
-      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-      `${options.root}/dist/api/main.js`,
-    ],
-    {
-      ...baseEnv(),
-      NODE_ENV: 'production',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      QUEUE_PREFIX: 'bench',
-      INTERNAL_API_KEYS: BENCH_INTERNAL_API_KEY,
-      HUBSPOT_CLIENT_SECRET: BENCH_HUBSPOT_SECRET,
-    },
-    `${options.logsDir}/api.log`,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(`${url}/ready`, child, 60_000);
-  return { name: 'api', url, process: child };
+/** What the HTTP benchmarks' servers are started with. */
+export interface HttpServerOptions {
+  root: string;
+  logsDir: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  /** Size of the baseline's constant JSON body. */
+  baselineBodyBytes: number;
+  cpuProfileDir?: string | undefined;
 }
 
+/** The servers an HTTP benchmark (benchmarks.ts) can name. */
 export const servers = {
-  baseline: startBaseline,
-  api: startApi,
-} satisfies Record<string, (options: ServerOptions) => Promise<RunningServer>>;
+  baseline: (options: HttpServerOptions) =>
+    startBaseline({ logFile: `${options.logsDir}/baseline-koa.log`, bodyBytes: options.baselineBodyBytes }),
+  api: (options: HttpServerOptions) => startApi({ ...options, logFile: `${options.logsDir}/api.log` }),
+} satisfies Record<string, (options: HttpServerOptions) => Promise<RunningServer>>;
 
 export type ServerName = keyof typeof servers;

@@ -68,3 +68,49 @@ export async function waitForQuiet(thresholdCores: number, maxWaitMs: number): P
   while (load >= thresholdCores && Date.now() < deadline) load = await busyCores(1000);
   return load;
 }
+
+/** Where the pids of one group of processes come from (a fixed list, or asked at each reading). */
+export type PidSource = () => readonly number[] | Promise<readonly number[]>;
+
+export interface CpuReading {
+  wallSeconds: number;
+  /** Cores used by each named group of processes, and by everything else on the machine. */
+  cores: Record<string, number> & { other: number };
+}
+
+/**
+ * CPU accounting over a window of time: the cores each named group of processes used
+ * (the server under test, Postgres backends, Redis…) and everything else on the machine.
+ * A process that appeared during the window counts from zero. `reportedSeconds` adds
+ * processes that exited before the end (the load process reports its own CPU time).
+ */
+export class CpuWindow {
+  private constructor(
+    private readonly groups: Record<string, PidSource>,
+    private readonly before: Map<string, Map<number, number>>,
+    private readonly startedAt: number,
+    private readonly machineBefore: number,
+  ) {}
+
+  static async start(groups: Record<string, PidSource>): Promise<CpuWindow> {
+    const before = new Map<string, Map<number, number>>();
+    for (const [name, pids] of Object.entries(groups)) before.set(name, cpuSecondsOf(await pids()));
+    return new CpuWindow(groups, before, performance.now(), machineBusySeconds());
+  }
+
+  async stop(reportedSeconds: Record<string, number> = {}): Promise<CpuReading> {
+    const used: Record<string, number> = { ...reportedSeconds };
+    for (const [name, pids] of Object.entries(this.groups)) {
+      let seconds = 0;
+      const before = this.before.get(name)!;
+      for (const [pid, after] of cpuSecondsOf(await pids())) seconds += after - (before.get(pid) ?? 0);
+      used[name] = (used[name] ?? 0) + seconds;
+    }
+    const wallSeconds = (performance.now() - this.startedAt) / 1000;
+    const ours = Object.values(used).reduce((sum, value) => sum + value, 0);
+    const other = Math.max(0, machineBusySeconds() - this.machineBefore - ours);
+    const cores: Record<string, number> = {};
+    for (const [name, seconds] of Object.entries(used)) cores[name] = seconds / wallSeconds;
+    return { wallSeconds, cores: { ...cores, other: other / wallSeconds } };
+  }
+}

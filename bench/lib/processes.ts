@@ -27,6 +27,13 @@ export async function freePort(): Promise<number> {
  * sends SIGTERM to that one process and, if it has not exited in `graceMs`, SIGKILL.
  */
 export class ManagedProcess {
+  /** Every child still running, for the runner to stop when it is interrupted. */
+  static readonly running = new Set<ManagedProcess>();
+
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ManagedProcess.running].map((child) => child.stop()));
+  }
+
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   private exitCode: number | null | undefined;
@@ -54,8 +61,10 @@ export class ManagedProcess {
       }
     });
     this.child.stderr?.pipe(log, { end: false });
+    ManagedProcess.running.add(this);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
+        ManagedProcess.running.delete(this);
         this.exitCode = code ?? (signal ? null : 0);
         log.end();
         resolve(this.exitCode);
@@ -92,12 +101,18 @@ export class ManagedProcess {
 
 /**
  * Runs a child to completion with `input` on stdin; resolves with its stdout. Bounded:
- * killed (SIGKILL, that process only) after `timeoutMs`, which rejects.
+ * killed (SIGKILL, that process only) after `timeoutMs`, which rejects. `onStdoutLine`
+ * sees each line of stdout as it comes.
  */
 export async function runToCompletion(
   command: string,
   args: string[],
-  options: { input: string; timeoutMs: number; env?: NodeJS.ProcessEnv },
+  options: {
+    input: string;
+    timeoutMs: number;
+    env?: NodeJS.ProcessEnv;
+    onStdoutLine?: (line: string) => void;
+  },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -108,7 +123,14 @@ export async function runToCompletion(
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      if (!options.onStdoutLine) return;
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) options.onStdoutLine(line);
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
     child.on('exit', (code) => {

@@ -17,11 +17,11 @@ export interface RunResult {
   /** Response bytes (headers included) per 2xx response. */
   bytesPerResponse: number;
   /**
-   * CPU used during the run, in cores (1 = one core kept busy): by the server under test,
-   * by the load process, by the bench database's Postgres backends, and by everything
+   * CPU used while autocannon ran, in cores (1 = one core kept busy): by the server under
+   * test, the load process, the bench database's Postgres backends, Redis, and everything
    * else on the machine (other people's work competing for the same 2 cores).
    */
-  cpuCores?: { server?: number; load?: number; postgres?: number; other?: number };
+  cpuCores?: Record<string, number>;
   /** Cores busy machine-wide just before the run, while the bench itself was idle. */
   backgroundCoresBefore?: number;
   /** The server's resident memory right after the run. */
@@ -51,21 +51,6 @@ export interface Summary {
   serverCpuMsPerRequest: number | null;
   /** The server's largest resident memory seen after a run. */
   maxServerRssMiB: number | null;
-  targets: TargetCheck[];
-}
-
-export interface Targets {
-  /** Throughput at least this share of the baseline's (0.3 = 30 %). */
-  minRatioToBaseline?: number;
-  maxP99Ms?: number;
-  /** Where the target comes from and under what conditions it holds. */
-  note?: string;
-}
-
-export interface TargetCheck {
-  what: string;
-  measured: number | null;
-  pass: boolean | null;
 }
 
 export function median(values: readonly number[]): number | null {
@@ -136,7 +121,7 @@ export function failedRun(
 }
 
 export function summarise(
-  benchmark: { name: string; description: string; targets?: Targets },
+  benchmark: { name: string; description: string },
   runs: readonly RunResult[],
   baseline: { name: string; medianRequestsPerSec: number | null } | null,
 ): Summary {
@@ -157,20 +142,6 @@ export function summarise(
     baseline?.medianRequestsPerSec && medianRequestsPerSec !== null
       ? medianRequestsPerSec / baseline.medianRequestsPerSec
       : null;
-  const targets: TargetCheck[] = [];
-  if (benchmark.targets?.minRatioToBaseline !== undefined) {
-    const want = benchmark.targets.minRatioToBaseline;
-    targets.push({
-      what: `throughput ≥ ${Math.round(want * 100)} % of baseline`,
-      measured: ratioToBaseline,
-      pass: ratioToBaseline === null ? null : ratioToBaseline >= want,
-    });
-  }
-  if (benchmark.targets?.maxP99Ms !== undefined) {
-    const want = benchmark.targets.maxP99Ms;
-    const p99 = medianLatencyMs?.p99 ?? null;
-    targets.push({ what: `p99 ≤ ${want} ms`, measured: p99, pass: p99 === null ? null : p99 <= want });
-  }
   return {
     name: benchmark.name,
     description: benchmark.description,
@@ -191,7 +162,6 @@ export function summarise(
     maxServerRssMiB: runs.some((run) => run.serverRssMiB !== undefined)
       ? Math.max(...runs.map((run) => run.serverRssMiB ?? 0))
       : null,
-    targets,
   };
 }
 
@@ -201,19 +171,11 @@ const fixed = (value: number | null | undefined, digits = 0) =>
 /** autocannon's latencies are whole milliseconds: 0 means under 1 ms. */
 const ms = (value: number | null | undefined) => (value === 0 ? '<1' : fixed(value));
 
-function targetText(summary: Summary): string {
-  return (
-    summary.targets
-      .map((t) => `${t.what}: ${t.pass === null ? 'n/a' : t.pass ? 'pass' : 'short'}`)
-      .join('; ') || '—'
-  );
-}
-
 /** The summary as a Markdown table (printed, and pasted into bench/README.md). */
 export function summaryTable(summaries: readonly Summary[]): string {
   const header = [
-    '| benchmark | status | median req/s | p50 ms | p90 ms | p99 ms | ratio to baseline | server CPU ms/req | server RSS MiB | bytes/resp | targets (issue 10) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| benchmark | status | median req/s | p50 ms | p90 ms | p99 ms | ratio to baseline | server CPU ms/req | server RSS MiB | bytes/resp |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rows = summaries.map((s) =>
     [
@@ -228,25 +190,32 @@ export function summaryTable(summaries: readonly Summary[]): string {
       fixed(s.serverCpuMsPerRequest, 3),
       fixed(s.maxServerRssMiB),
       fixed(s.bytesPerResponse),
-      targetText(s),
     ].join(' | '),
   );
   return [...header, ...rows.map((row) => `| ${row} |`)].join('\n');
 }
 
+/** `server 0.95 load 0.40 …`: a run's CPU use by process group, in cores. */
+export function formatCores(cores: Record<string, number> | undefined): string {
+  if (!cores) return '';
+  const groups = Object.entries(cores).map(([group, value]) => `${group} ${value.toFixed(2)}`);
+  return `, CPU cores: ${groups.join(' ')}`;
+}
+
+/** `  INVALID: …  WARNING: …` for a run with problems or warnings. */
+export function healthText(run: { problems: string[]; warnings: string[] }): string {
+  return (
+    (run.problems.length === 0 ? '' : `  INVALID: ${run.problems.join('; ')}`) +
+    (run.warnings.length === 0 ? '' : `  WARNING: ${run.warnings.join('; ')}`)
+  );
+}
+
 /** One line per run, as the runner prints it while going. */
 export function runLine(name: string, run: RunResult): string {
   const label = run.warmup ? 'warm-up' : `run ${run.index}`;
-  const cores = (value: number | undefined) => (value === undefined ? '?' : value.toFixed(2));
-  const cpu = run.cpuCores
-    ? `, CPU cores: server ${cores(run.cpuCores.server)} load ${cores(run.cpuCores.load)} ` +
-      `pg ${cores(run.cpuCores.postgres)} other ${cores(run.cpuCores.other)}`
-    : '';
-  const status =
-    (run.problems.length === 0 ? '' : `  INVALID: ${run.problems.join('; ')}`) +
-    (run.warnings.length === 0 ? '' : `  WARNING: ${run.warnings.join('; ')}`);
+  if (run.durationSeconds === 0) return `  ${name} ${label}: no figures${healthText(run)}`;
   return (
     `  ${name} ${label}: ${fixed(run.requestsPerSec)} req/s, p50 ${run.latencyMs.p50} ms, ` +
-    `p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms${cpu}${status}`
+    `p99 ${run.latencyMs.p99} ms, max ${run.latencyMs.max} ms${formatCores(run.cpuCores)}${healthText(run)}`
   );
 }

@@ -1,24 +1,15 @@
-import pg from 'pg';
-import { baseEnv } from '../servers.js';
+/**
+ * Helpers for the scripts that run on their own beside `npm run bench` (soak.ts): their
+ * arguments, their database, their services' environment.
+ */
+import { baseEnv, BENCH_INTERNAL_API_KEY } from '../servers.js';
+
+export { recreateDatabase } from './stores.js';
 
 /** `--name value` from the command line as a number, or the fallback. */
 export function numberArgument(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
-
-/** A fresh, empty database for one benchmark (its name must say it is a bench database). */
-export async function recreateDatabase(postgresUrl: string, name: string): Promise<void> {
-  if (!/^aligner_bench_[a-z_]+$/.test(name))
-    throw new Error(`refusing to recreate ${name}: not a bench database`);
-  const admin = new pg.Client({ connectionString: `${postgresUrl}/postgres` });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
 }
 
 /**
@@ -39,7 +30,7 @@ export function serviceEnv(options: {
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.queuePrefix,
-    INTERNAL_API_KEYS: 'bench',
+    INTERNAL_API_KEYS: BENCH_INTERNAL_API_KEY,
     WORKER_PORT: String(options.workerPort),
     ...options.extra,
   };
