@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../../shared/errors.js';
-import { User, activeUsers } from '../../../shared/db/models/user.js';
+import { User, activeUsers, type UserRow } from '../../../shared/db/models/user.js';
+import { presentDentistSummary } from '../dentists/present.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import { replanProgressReminder } from '../../../shared/reminders/progress.js';
@@ -8,7 +9,7 @@ import type { Config, HubSpotTargetField } from '../../../shared/config.js';
 import { linkContactOnRegistration } from '../../../shared/hubspot/apply.js';
 import type { PutProfileBody } from './schema.js';
 
-export function presentProfile(user: User) {
+export function presentProfile(user: UserRow) {
   return {
     cognito_sub: user.cognito_sub,
     email: user.email,
@@ -77,4 +78,40 @@ export async function findProfile(knex: Knex, cognitoSub: string): Promise<User>
   const user = await activeUsers(knex).findOne({ cognito_sub: cognitoSub });
   if (!user) throw notFound(NO_PROFILE_YET);
   return user;
+}
+
+/**
+ * `GET` the profile: the user and their current dentist in one round trip (the app
+ * reads it at every start; each query's round trip costs more than the rest of the
+ * request).
+ */
+export async function readProfile(knex: Knex, cognitoSub: string) {
+  const row = (await knex('users')
+    .leftJoin('dentists', 'dentists.id', 'users.dentist_id')
+    .where('users.cognito_sub', cognitoSub)
+    .whereNull('users.deleted_at')
+    .first(
+      'users.*',
+      'dentists.name as dentist_name',
+      'dentists.practice_name as dentist_practice_name',
+      'dentists.city as dentist_city',
+    )) as
+    | (UserRow & {
+        dentist_id: number | null;
+        dentist_name: string | null;
+        dentist_practice_name: string | null;
+        dentist_city: string | null;
+      })
+    | undefined;
+  if (!row) throw notFound(NO_PROFILE_YET);
+  const dentist =
+    row.dentist_id === null
+      ? null
+      : presentDentistSummary({
+          id: row.dentist_id,
+          name: row.dentist_name!,
+          practice_name: row.dentist_practice_name,
+          city: row.dentist_city,
+        });
+  return { ...presentProfile(row), dentist };
 }

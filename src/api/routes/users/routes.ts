@@ -3,7 +3,7 @@ import { defineRoute } from '../../route.js';
 import { requestErasure } from './erasure.js';
 import { currentDentist } from '../dentists/present.js';
 import { cognitoSubParams, putProfileBody, userProfileResponse } from './schema.js';
-import { findProfile, presentProfile, upsertProfile } from './profile.js';
+import { presentProfile, readProfile, upsertProfile } from './profile.js';
 
 const problems = {
   401: { description: 'Missing, malformed or expired token' },
@@ -51,8 +51,7 @@ export const userRoutes = [
       404: { description: 'No profile yet' },
     },
     handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
-      ctx.body = { ...presentProfile(user), dentist: await currentDentist(deps.knex, user.id) };
+      ctx.body = await readProfile(deps.knex, params.cognito_sub);
     },
   }),
   defineRoute({

@@ -23,5 +23,8 @@ export class User extends Model {
   };
 }
 
+/** The stored columns, whether read through the model or by a plain query. */
+export type UserRow = Omit<User, keyof Model>;
+
 /** Users still active (not being erased), for every lookup the API and worker make. */
 export const activeUsers = (knex: import('knex').Knex) => User.query(knex).modify('active');
