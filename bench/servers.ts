@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { freePort, ManagedProcess, tsxCommand, waitUntilReady } from './lib/processes.js';
+import { HEAP_LIMIT_FLAG } from '../src/shared/process/heap.js';
 
 export interface RunningServer {
   name: string;
@@ -63,6 +64,7 @@ function nodeProcess(name: string, script: string, options: ServiceOptions, env:
     name,
     process.execPath,
     [
+      HEAP_LIMIT_FLAG, // as in production
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
       `${options.root}/${script}`,
     ],

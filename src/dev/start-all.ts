@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevelopmentS3 } from './local-s3.js';
+import { HEAP_LIMIT_FLAG } from '../shared/process/heap.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // In development with no S3_ENDPOINT, a local S3 for both processes (docs/decisions/005-local-s3.md).
@@ -17,7 +18,7 @@ const localS3 = await startDevelopmentS3(path.resolve(dist, '..')).catch((error:
 const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty', ...localS3?.env };
 
 function start(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(dist, entry)], { env, stdio: 'inherit' });
+  const child = spawn(process.execPath, [HEAP_LIMIT_FLAG, path.join(dist, entry)], { env, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest`);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createEmptyDatabase, createTestDatabase } from '../support/database.js';
 import { freePort } from '../support/free-port.js';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
+import { HEAP_LIMIT_FLAG } from '../../src/shared/process/heap.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? '.', '../..');
 
@@ -52,7 +53,7 @@ export function startProcess(
   entry: 'api/main.js' | 'worker/main.js',
   env: Record<string, string>,
 ): RunningProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', entry)], {
+  const child = spawn(process.execPath, [HEAP_LIMIT_FLAG, path.join(ROOT, 'dist', entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
   });
