@@ -169,7 +169,13 @@ export async function runHubspotE2e(
     if (!setup.ok) throw new Error(setup.reason);
     await recreateDatabase(context.postgresServerUrl, name);
     await obliterateQueues(context.redisUrl, name);
-    const service = { root: context.root, databaseUrl, redisUrl: context.redisUrl, queuePrefix: name };
+    const service = {
+      root: context.root,
+      databaseUrl,
+      redisUrl: context.redisUrl,
+      queuePrefix: name,
+      cpuProfileDir: context.cpuProfileDir,
+    };
     const api = await startApi({ ...service, logFile: `${context.logsDir}/api-hubspot.log` });
     running.push(api);
     const worker = await startWorker({ ...service, logFile: `${context.logsDir}/worker-hubspot.log` });

@@ -146,6 +146,7 @@ export async function runReminderJobs(context: BenchContext, jobs: number): Prom
 
     const worker: RunningServer = await startWorker({
       root: context.root,
+      cpuProfileDir: context.cpuProfileDir,
       logFile: `${context.logsDir}/worker-jobs.log`,
       databaseUrl,
       redisUrl: context.redisUrl,

@@ -436,6 +436,7 @@ async function main(): Promise<number> {
       schedule,
       monitor,
       redisPid: await redisPid(redisUrl),
+      cpuProfileDir: options.cpuProf ? `${RESULTS_DIR}/profiles` : undefined,
     };
 
     const http = selection.http.length > 0 ? await runHttp(context, selection.http) : null;

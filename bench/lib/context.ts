@@ -15,6 +15,8 @@ export interface BenchContext {
   runs: number;
   warmupSeconds: number;
   schedule: Schedule;
+  /** Where API and worker processes write a .cpuprofile on exit (`--cpu-prof`); unset: no profiling. */
+  cpuProfileDir?: string | undefined;
   /** A connection to the `postgres` database, to find the bench databases' backends. */
   monitor: pg.Client;
   /** Redis's pid when it runs on this machine (its CPU is then the bench's, not "other"). */
