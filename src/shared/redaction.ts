@@ -17,6 +17,15 @@ export function redactText(text: string): string {
   return text.replace(EMAIL_IN_TEXT, REDACTED).replace(JWT_IN_TEXT, REDACTED);
 }
 
+/**
+ * `text` with each of `secrets` masked: the credentials a client sends, which a server
+ * may echo back in an error body (a debug page listing request headers) that then
+ * becomes a logged, stored reason.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret ? out.split(secret).join(REDACTED) : out), text);
+}
+
 /** A path with query string, safe to log: emails masked, sensitive query values removed. */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');

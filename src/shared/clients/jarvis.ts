@@ -1,5 +1,5 @@
 import got, { RequestError, type Got } from 'got';
-import { redactText } from '../redaction.js';
+import { redactSecrets, redactText } from '../redaction.js';
 import {
   classifyFailure,
   parseJson,
@@ -36,8 +36,11 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
  */
 export class JarvisClient {
   private readonly http: Got;
+  /** Emails and our own key (an error page may echo request headers) never leave in a reason. */
+  private readonly scrub: (text: string) => string;
 
   constructor(settings: JarvisSettings) {
+    this.scrub = (text) => redactText(redactSecrets(text, [settings.apiKey]));
     this.http = got.extend({
       prefixUrl: settings.apiUrl.replace(/\/+$/, ''),
       headers: { authorization: `Api-Key ${settings.apiKey}`, accept: 'application/json' },
@@ -65,7 +68,7 @@ export class JarvisClient {
     } catch (error) {
       const { reason } = transientFromError(error);
       const code = error instanceof RequestError ? error.code : '';
-      return { kind: NOT_SENT_CODES.has(code) ? 'retryable' : 'no_answer', reason: redactText(reason) };
+      return { kind: NOT_SENT_CODES.has(code) ? 'retryable' : 'no_answer', reason: this.scrub(reason) };
     }
     // The seed documents 200; any 2xx says the change was taken, and retrying it would only earn a 409.
     if (response.statusCode >= 200 && response.statusCode < 300) {
@@ -76,7 +79,7 @@ export class JarvisClient {
         ticketId: typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 200) : null,
       };
     }
-    const reason = redactText(`HTTP ${response.statusCode}: ${response.body.slice(0, 500)}`);
+    const reason = this.scrub(`HTTP ${response.statusCode}: ${response.body.slice(0, 500)}`);
     if (response.statusCode === 409) return { kind: 'already_pending', reason };
     // A gateway timeout is a timeout one hop further: Jarvis may have acted on the call.
     if (response.statusCode === 504) return { kind: 'no_answer', reason };

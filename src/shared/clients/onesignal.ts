@@ -1,4 +1,5 @@
 import got, { type Got } from 'got';
+import { redactSecrets, redactText } from '../redaction.js';
 import {
   classifyFailure,
   parseJson,
@@ -54,7 +55,24 @@ export class OneSignalClient {
     });
   }
 
+  /**
+   * Reasons reach logs, Redis and the row: our key (an error body may echo request
+   * headers) and email addresses are masked in them.
+   */
+  private scrubbed<T extends CreateOutcome | CancelOutcome>(outcome: T): T {
+    if (!('reason' in outcome)) return outcome;
+    return { ...outcome, reason: redactText(redactSecrets(outcome.reason, [this.settings.apiKey])) };
+  }
+
   async createNotification(notification: OneSignalNotification): Promise<CreateOutcome> {
+    return this.scrubbed(await this.create(notification));
+  }
+
+  async cancelNotification(onesignalId: string): Promise<CancelOutcome> {
+    return this.scrubbed(await this.cancel(onesignalId));
+  }
+
+  private async create(notification: OneSignalNotification): Promise<CreateOutcome> {
     let response;
     try {
       response = await this.http.post('notifications', {
@@ -82,7 +100,7 @@ export class OneSignalClient {
     return { kind: 'not_sent', reason: JSON.stringify(body.errors ?? 'no id returned').slice(0, 500) };
   }
 
-  async cancelNotification(onesignalId: string): Promise<CancelOutcome> {
+  private async cancel(onesignalId: string): Promise<CancelOutcome> {
     let response;
     try {
       response = await this.http.delete(`notifications/${encodeURIComponent(onesignalId)}`, {
