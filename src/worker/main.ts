@@ -11,6 +11,8 @@ import { startWorkerRuntime } from './runtime.js';
 const config = loadConfigOrExit();
 const logger = createLogger(config, { name: 'worker' });
 
+class SchemaNotReady extends Error {}
+
 // The API applies migrations; the worker waits for them rather than racing them.
 const probe = createKnex(config.DATABASE_URL, { max: 1 });
 await retryUntil(
@@ -18,9 +20,15 @@ await retryUntil(
   'waiting for the database schema',
   async () => {
     const pending = await pendingMigrations(probe);
-    if (pending > 0) throw new Error(`${pending} migration(s) not applied yet`);
+    if (pending > 0) throw new SchemaNotReady(`${pending} migration(s) not applied yet`);
   },
   120_000,
+  (error) => {
+    if (error instanceof SchemaNotReady) return error.message;
+    // 3D000: on a first `npm start` the API is creating the development database.
+    if ((error as { code?: string }).code === '3D000') return 'the database does not exist yet';
+    return undefined;
+  },
 );
 await probe.destroy();
 
