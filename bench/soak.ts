@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { parseArgs } from 'node:util';
 import { FaultyJarvis, FaultyOneSignal } from '../test/soak/fault-stubs.js';
 import {
   formatReport,
@@ -20,73 +20,59 @@ import {
   soakEnv,
   writeReport,
 } from '../test/soak/soak-run.js';
-import { ManagedProcess, freePort, waitUntilReady } from './lib/processes.js';
-import { numberArgument, recreateDatabase, serviceEnv } from './lib/standalone.js';
+import { obliterateQueues, recreateDatabase } from './lib/stores.js';
+import { startApi, startWorker, type RunningServer } from './servers.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SECONDS = numberArgument('seconds', 600);
-const RATE = numberArgument('rate', 25);
-const USERS = numberArgument('users', 60);
-const SEED = numberArgument('seed', 1);
-const DRAIN = numberArgument('drain', 300);
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '600' },
+    rate: { type: 'string', default: '25' },
+    users: { type: 'string', default: '60' },
+    seed: { type: 'string', default: '1' },
+    drain: { type: 'string', default: '300' },
+  },
+});
+const [SECONDS, RATE, USERS, SEED, DRAIN] = [args.seconds, args.rate, args.users, args.seed, args.drain].map(
+  Number,
+) as [number, number, number, number, number];
 const postgresUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const databaseUrl = `${postgresUrl}/aligner_bench_soak`;
+const DATABASE = 'aligner_bench_soak';
+const databaseUrl = `${postgresUrl}/${DATABASE}`;
 const resultsDir = path.join(root, 'bench/results');
-const queuePrefix = `bench-soak-${Date.now()}`;
-
-async function deleteQueueKeys(): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+const queuePrefix = `bench_soak_${Date.now()}`;
 
 async function main(): Promise<number> {
-  await recreateDatabase(postgresUrl, 'aligner_bench_soak');
+  await recreateDatabase(postgresUrl, DATABASE);
   const onesignal = await new FaultyOneSignal(SOAK_KEYS.onesignal, {
     ...SOAK_FAULTS,
     seed: SEED + 10,
   }).start();
   const jarvis = await new FaultyJarvis(SOAK_KEYS.jarvis, { ...SOAK_FAULTS, seed: SEED + 11 }).start();
-  const port = await freePort();
-  const workerPort = await freePort();
-  const env = serviceEnv({
+  // The bench's production settings, with the soak's stubs and keys, logging at info.
+  const service = {
+    root,
     databaseUrl,
     redisUrl,
     queuePrefix,
-    workerPort,
-    extra: { ...soakEnv(onesignal.url, jarvis.url), PORT: String(port), LOG_LEVEL: 'info' },
-  });
-  const api = new ManagedProcess(
-    'api',
-    process.execPath,
-    [path.join(root, 'dist/api/main.js')],
-    env,
-    path.join(resultsDir, 'logs/soak-api.log'),
-  );
-  const apiUrl = `http://127.0.0.1:${port}`;
-  const workerUrl = `http://127.0.0.1:${workerPort}`;
-  let worker: ManagedProcess | undefined;
+    env: { ...soakEnv(onesignal.url, jarvis.url), LOG_LEVEL: 'info' },
+  };
+  const running: RunningServer[] = [];
   try {
-    await waitUntilReady(`${apiUrl}/ready`, api, 60_000);
-    worker = new ManagedProcess(
-      'worker',
-      process.execPath,
-      [path.join(root, 'dist/worker/main.js')],
-      env,
-      path.join(resultsDir, 'logs/soak-worker.log'),
-    );
-    await waitUntilReady(`${workerUrl}/ready`, worker, 60_000);
+    const api = await startApi({ ...service, logFile: path.join(resultsDir, 'logs/soak-api.log') });
+    running.push(api);
+    const worker = await startWorker({ ...service, logFile: path.join(resultsDir, 'logs/soak-worker.log') });
+    running.push(worker);
     const report = await runSoak(
-      { apiUrl, workerUrl, databaseUrl, pids: { api: api.pid, worker: worker.pid }, onesignal, jarvis },
+      {
+        apiUrl: api.url,
+        workerUrl: worker.url,
+        databaseUrl,
+        pids: { api: api.process.pid, worker: worker.process.pid },
+        onesignal,
+        jarvis,
+      },
       { seconds: SECONDS, rate: RATE, users: USERS, seed: SEED, drainSeconds: DRAIN, progress: console.log },
     );
     const file = path.join(resultsDir, 'soak-last.json');
@@ -96,9 +82,9 @@ async function main(): Promise<number> {
     console.log(ok ? 'soak passed' : 'soak FAILED');
     return ok ? 0 : 1;
   } finally {
-    await Promise.all([api.stop(), worker?.stop()]);
+    await Promise.all(running.map((server) => server.process.stop()));
     await Promise.all([onesignal.stop(), jarvis.stop()]);
-    await deleteQueueKeys();
+    await obliterateQueues(redisUrl, queuePrefix);
   }
 }
 
