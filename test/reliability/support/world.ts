@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { eventRow } from '../../../src/api/routes/hubspot/store-events.js';
+import type { HubSpotEvent } from '../../../src/api/routes/hubspot/schema.js';
 import type { User } from '../../../src/shared/db/models/user.js';
 import { tokenFor, type TestApp } from '../../support/app.js';
 import {
@@ -32,15 +34,7 @@ export async function createHubspotEvent(
   };
   const [row] = (await knex('hubspot_events')
     .insert({
-      portal_id: event.portalId,
-      subscription_id: event.subscriptionId,
-      event_id: event.eventId,
-      object_id: event.objectId,
-      occurred_at: event.occurredAt,
-      subscription_type: event.subscriptionType,
-      property_name: event.propertyName,
-      property_value: event.propertyValue,
-      payload: JSON.stringify(event),
+      ...eventRow(event as HubSpotEvent),
       status: 'failed',
       last_error: 'seeded',
       ...overrides,

@@ -18,6 +18,21 @@ function withoutNul<T>(value: T): T {
   return value;
 }
 
+/** The `hubspot_events` row of an event as HubSpot sent it (its whole body kept as `payload`). */
+export function eventRow(event: HubSpotEvent) {
+  return {
+    portal_id: event.portalId,
+    subscription_id: event.subscriptionId,
+    event_id: event.eventId,
+    object_id: event.objectId,
+    occurred_at: event.occurredAt,
+    subscription_type: event.subscriptionType,
+    property_name: event.propertyName ?? null,
+    property_value: event.propertyValue ?? null,
+    payload: JSON.stringify(event),
+  };
+}
+
 /**
  * Stores a batch durably in one statement, skipping events already stored (same
  * dedupe key, including twice in one batch), then enqueues the new ones after the
@@ -35,19 +50,7 @@ export async function storeEvents(
   if (events.length === 0) return { received: 0, duplicates: 0 };
   const storable = events.map(withoutNul);
   const rows = (await knex('hubspot_events')
-    .insert(
-      storable.map((event) => ({
-        portal_id: event.portalId,
-        subscription_id: event.subscriptionId,
-        event_id: event.eventId,
-        object_id: event.objectId,
-        occurred_at: event.occurredAt,
-        subscription_type: event.subscriptionType,
-        property_name: event.propertyName ?? null,
-        property_value: event.propertyValue ?? null,
-        payload: JSON.stringify(event),
-      })),
-    )
+    .insert(storable.map(eventRow))
     .onConflict(['portal_id', 'subscription_id', 'event_id', 'object_id', 'occurred_at'])
     .ignore()
     .returning('id')) as Array<{ id: string }>;
