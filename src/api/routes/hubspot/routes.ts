@@ -14,7 +14,8 @@ export const hubspotRoutes = [
     invalidBody: { status: 400, code: 'invalid_webhook_body' },
     responses: {
       200: { description: 'Stored (new and duplicate events)', schema: acknowledgement },
-      400: { description: 'Not JSON, or not an array of events' },
+      400: { description: 'Not JSON, not an array of events, or nested more than 64 levels deep' },
+      413: { description: 'Body over 1 MB' },
       401: { description: 'Missing, invalid or stale signature' },
       503: { description: 'The database is unavailable; HubSpot retries' },
     },
