@@ -6,8 +6,9 @@ export const NO_PLAN_YET = 'No treatment plan yet: set it with PUT /treatment fi
 
 /**
  * Locks the user's row for this transaction and returns their zone. Every write to a
- * user's treatment or settings takes this lock first, the order the reminder re-plan
- * and the profile PUT use too, so two of them never wait on each other in a cycle.
+ * user's treatment, settings or wear sessions takes this lock first, the order the
+ * reminder re-plan and the profile PUT use too, so two of them never wait on each
+ * other in a cycle.
  * An account erased since the request began is a 404, like any missing profile.
  */
 export async function lockUser(trx: Knex.Transaction, userId: string): Promise<{ timezone: string }> {

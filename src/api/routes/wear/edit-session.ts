@@ -6,6 +6,7 @@ import type { Dispatcher } from '../../../shared/queues.js';
 import { replanWearReminder } from '../../../shared/reminders/wear.js';
 import { explainEditFailure } from './session-conflicts.js';
 import type { EditSessionBody } from './schema.js';
+import { lockUser } from '../treatment/locks.js';
 
 /**
  * `PATCH /wear-sessions/{id}` (SPEC §3): ends or edits a session in one statement.
@@ -29,6 +30,7 @@ export async function editSession(
   const timesChanged = body.started_at !== undefined || body.ended_at !== undefined;
   try {
     return await commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+      await lockUser(trx, userId); // the order every wear write takes: see start-session.ts
       const [row] = (await trx('wear_sessions')
         .where({ id: sessionId, user_id: userId })
         .update({ ...changes, updated_at: trx.fn.now() })

@@ -3,6 +3,7 @@ import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { lockUser } from '../treatment/locks.js';
 
 /** `DELETE /wear-sessions/{id}` (SPEC §3); the session's wear reminder, if still live, is cancelled. */
 export async function removeSession(
@@ -12,6 +13,7 @@ export async function removeSession(
   sessionId: string,
 ): Promise<void> {
   await commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+    await lockUser(trx, userId); // the order every wear write takes: see start-session.ts
     const deleted = await trx('wear_sessions').where({ id: sessionId, user_id: userId }).delete();
     if (deleted === 0) throw notFound('No such wear session');
     await replanWearReminder(trx, sessionId, null, jobs);
