@@ -8,6 +8,17 @@ import { settle } from '../reminders/transitions.js';
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
+ * Why OneSignal no longer has the notification. On a retry the likeliest cause is our
+ * own earlier DELETE, which went through while its answer was lost (a timeout, a reset):
+ * saying "already sent" then would send whoever reads the row on a false trail.
+ */
+function goneReason(attemptsMade: number, reason: string): string {
+  return attemptsMade > 0
+    ? `gone at OneSignal on a retry: an earlier attempt's delete went through unanswered, or it was already sent (${reason})`
+    : `already sent or unknown at OneSignal (${reason})`;
+}
+
+/**
  * Deletes a reminder at OneSignal (SPEC §4). A cancel that finds the schedule call
  * still in flight waits for its outcome (retry with backoff), so a cancel racing a
  * schedule still ends cancelled at OneSignal.
@@ -37,7 +48,7 @@ export const processCancelReminder: Processor = async (job, context) => {
     case 'gone':
       return {
         status: await settle(knex, reminder.id, 'cancelled', {
-          status_reason: `already sent or unknown at OneSignal (${outcome.reason})`,
+          status_reason: goneReason(job.attemptsMade, outcome.reason),
         }),
       };
     case 'rate_limited':

@@ -229,7 +229,8 @@ const failed =
 
 const TIMED_OUT = new RegExp(`^ETIMEDOUT: Timeout awaiting 'request' for ${CLIENT_TIMEOUT_MS}ms$`);
 const RESET = /^ECONNRESET: read ECONNRESET$/;
-const GONE = /already sent or unknown at OneSignal \(HTTP 404/;
+// The retry's 404 is the first attempt's delete, which went through unanswered.
+const GONE_ON_RETRY = /^gone at OneSignal on a retry: an earlier attempt's delete went through unanswered/;
 const FREE_429_THEN_ATTEMPTS = MAX_FREE_RATE_LIMIT_WAITS + ATTEMPTS;
 
 /**
@@ -304,13 +305,13 @@ const MATRIX: Array<{ operation: Operation; fault: Fault; once: Expected; always
   {
     operation: 'cancel',
     fault: 'timeout',
-    once: { calls: 2, row: cancelled(GONE) },
+    once: { calls: 2, row: cancelled(GONE_ON_RETRY) },
     always: { calls: ATTEMPTS, row: failed(), lastError: TIMED_OUT },
   },
   {
     operation: 'cancel',
     fault: 'reset',
-    once: { calls: 2, row: cancelled(GONE) },
+    once: { calls: 2, row: cancelled(GONE_ON_RETRY) },
     always: { calls: ATTEMPTS, row: failed(), lastError: RESET },
   },
   {

@@ -311,6 +311,22 @@ describe('cancel', () => {
     expect(row.status_reason).toContain(reason);
   });
 
+  it('says a 404 on a retry is most likely its own earlier delete, whose answer was lost', async () => {
+    const reminder = await newReminder({
+      status: 'cancel_requested',
+      onesignal_id: 'os-gone-on-retry',
+      schedule_sent_at: new Date(),
+    });
+    expectDelete('os-gone-on-retry').reply(404, { errors: ['Notification not found'] });
+    await processCancelReminder(fakeJob(reminder.id, 1), context());
+    expect(await reminderRow(reminder.id)).toMatchObject({
+      status: 'cancelled',
+      status_reason:
+        "gone at OneSignal on a retry: an earlier attempt's delete went through unanswered, " +
+        'or it was already sent (HTTP 404: {"errors":["Notification not found"]})',
+    });
+  });
+
   it('racing a schedule call still ends cancelled at OneSignal', async () => {
     const reminder = await newReminder();
     let releaseCreate: () => void = () => undefined;
