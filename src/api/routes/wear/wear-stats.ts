@@ -46,7 +46,14 @@ async function trackingBasis(knex: Knex, cognitoSub: string): Promise<TrackingBa
   return basis;
 }
 
-/** The sessions overlapping the local days `first`..`last`, read with one range scan. */
+const fromEpochSeconds = (seconds: number) => new Date(Math.round(seconds * 1000));
+
+/**
+ * The sessions overlapping the local days `first`..`last`, read with one range scan.
+ * Their times come as epoch seconds (float8, exact to well under a microsecond): the
+ * driver reads a number about 9 times faster than a timestamptz string, and a 90-day
+ * request reads some 200 of them (bench: get-wear-stats-90d).
+ */
 async function sessionsForDays(
   knex: Knex,
   userId: string,
@@ -55,10 +62,17 @@ async function sessionsForDays(
   last: LocalDate,
 ): Promise<OutOfMouthSession[]> {
   if (first > last) return [];
-  return (await sessionsOverlapping(knex, userId, {
+  const rows = (await sessionsOverlapping(knex, userId, {
     from: localDayBounds(first, zone).start,
     to: localDayBounds(last, zone).end,
-  }).select('started_at', 'ended_at')) as OutOfMouthSession[];
+  }).select(
+    knex.raw(`date_part('epoch', started_at) as started_s`),
+    knex.raw(`date_part('epoch', ended_at) as ended_s`),
+  )) as Array<{ started_s: number; ended_s: number | null }>;
+  return rows.map((row) => ({
+    started_at: fromEpochSeconds(row.started_s),
+    ended_at: row.ended_s === null ? null : fromEpochSeconds(row.ended_s),
+  }));
 }
 
 /**
