@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Knex } from 'knex';
+import { TREATMENT_COLUMNS } from '../../../src/shared/db/models/treatment.js';
 import { addDays, todayIn } from '../../../src/shared/domain/local-time.js';
 import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
 import { processSweep } from '../../../src/worker/jobs/sweep.js';
@@ -19,6 +20,8 @@ import { workerContextFor } from '../../support/worker.js';
 interface Recorded {
   sql: string;
   bindings: readonly unknown[];
+  /** Set for a prepared statement (db/prepared.ts). */
+  name?: string;
 }
 
 const ZONE = 'Europe/Berlin';
@@ -33,8 +36,8 @@ afterAll(async () => {
 });
 
 function record(knex: Knex): () => void {
-  const listener = (query: { sql: string; bindings?: readonly unknown[] }) =>
-    recorded.push({ sql: query.sql, bindings: query.bindings ?? [] });
+  const listener = (query: { sql: string; bindings?: readonly unknown[]; options?: { name?: string } }) =>
+    recorded.push({ sql: query.sql, bindings: query.bindings ?? [], name: query.options?.name });
   knex.on('query', listener);
   return () => knex.off('query', listener);
 }
@@ -131,5 +134,46 @@ describe('hot queries (issue 10)', () => {
       if (tables.length > 0) scanning.push(`${tables.join(', ')} ← ${statement.sql}`);
     }
     expect(scanning).toEqual([]);
+  });
+});
+
+describe('prepared statements (decision record 007)', () => {
+  const PROBE = 'probe_added_by_a_later_migration';
+  const TABLES = ['users', 'treatments', 'wear_sessions', 'dentists', 'hubspot_events'];
+
+  it('have one text per name, and a migration adding columns breaks none (no prepared `select *`)', async () => {
+    recorded.length = 0;
+    await runHotPaths();
+    const stopRecording = record(app.deps.knex);
+    try {
+      // A batch of another size: still the one statement.
+      const batch = [hubspotEvent({ objectId: 777002 }), hubspotEvent({ objectId: 777003 })];
+      expect((await deliver(app, batch)).status).toBe(200);
+    } finally {
+      stopRecording();
+    }
+    const textsByName = new Map<string, Set<string>>();
+    for (const { name, sql } of recorded)
+      if (name) textsByName.set(name, (textsByName.get(name) ?? new Set()).add(sql));
+    expect([...textsByName.keys()].sort()).toEqual(['read_treatment', 'wear_stats_basis']);
+    for (const [name, texts] of textsByName) expect([name, texts.size]).toEqual([name, 1]);
+
+    // A rolling deploy migrates while this version still serves, on connections that
+    // have the statements prepared: every hot path must still answer.
+    const knex = app.deps.knex;
+    try {
+      for (const table of TABLES) await knex.raw('alter table ?? add column ?? int', [table, PROBE]);
+      await runHotPaths();
+    } finally {
+      for (const table of TABLES) await knex.raw('alter table ?? drop column if exists ??', [table, PROBE]);
+    }
+  });
+
+  it('TREATMENT_COLUMNS lists every column of treatments', async () => {
+    const columns = (await app.deps
+      .knex('information_schema.columns')
+      .where({ table_schema: 'public', table_name: 'treatments' })
+      .pluck('column_name')) as string[];
+    expect([...TREATMENT_COLUMNS].sort()).toEqual(columns.sort());
   });
 });

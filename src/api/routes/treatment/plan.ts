@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { Treatment, type TreatmentRow } from '../../../shared/db/models/treatment.js';
+import { Treatment, TREATMENT_COLUMNS, type TreatmentRow } from '../../../shared/db/models/treatment.js';
+import { prepared } from '../../../shared/db/prepared.js';
 import { todayIn } from '../../../shared/domain/local-time.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
@@ -21,12 +22,14 @@ export async function readTreatment(
   cognitoSub: string,
   now = new Date(),
 ): Promise<TreatmentResponse> {
-  const row = (await knex('users')
-    .leftJoin('treatments', 'treatments.user_id', 'users.id')
-    .where('users.cognito_sub', cognitoSub)
-    .whereNull('users.deleted_at')
-    .first('users.timezone as user_timezone', 'treatments.*')) as
-    (TreatmentRow & { user_timezone: string; user_id: string | null }) | undefined;
+  const row = (await prepared(
+    'read_treatment',
+    knex('users')
+      .leftJoin('treatments', 'treatments.user_id', 'users.id')
+      .where('users.cognito_sub', cognitoSub)
+      .whereNull('users.deleted_at')
+      .first('users.timezone as user_timezone', ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`)),
+  )) as (TreatmentRow & { user_timezone: string; user_id: string | null }) | undefined;
   if (!row) throw notFound(NO_PROFILE_YET);
   if (row.user_id === null) throw notFound(NO_PLAN_YET);
   return presentTreatment(row, todayIn(row.user_timezone, now));

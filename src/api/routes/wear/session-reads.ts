@@ -12,9 +12,14 @@ export interface InstantRange {
  * A user's sessions that overlap `range` (an open session lasts until now, and
  * beyond). Sessions never overlap, so the only one that starts before `from` and can
  * reach past it is the latest such one: starting the scan of wear_sessions_user_started
- * at its start keeps the read to the range, however long the history is.
+ * at its start keeps the read to the range, however long the history is. `userId`
+ * may be a reference to an outer query's column (`knex.ref('u.id')`), for a subquery.
  */
-export function sessionsOverlapping(knex: Knex, userId: string, range: InstantRange): Knex.QueryBuilder {
+export function sessionsOverlapping(
+  knex: Knex,
+  userId: string | Knex.Ref<string, Record<string, string>>,
+  range: InstantRange,
+): Knex.QueryBuilder {
   return knex('wear_sessions')
     .where('user_id', userId)
     .modify((query) => {

@@ -26,6 +26,21 @@ export class Treatment extends Model {
 /** The stored columns, whether read through the model or by a plain query. */
 export type TreatmentRow = Omit<Treatment, keyof Model>;
 
+/** Every column by name, for statements that must not say `*` (db/prepared.ts). */
+export const TREATMENT_COLUMNS = [
+  'user_id',
+  'status',
+  'total_aligners',
+  'current_aligner',
+  'change_interval_days',
+  'started_on',
+  'current_aligner_started_on',
+  'daily_wear_goal_minutes',
+  'extension_days',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof TreatmentRow>;
+
 /** The stored row as the domain functions take it. */
 export function planOf(treatment: TreatmentRow): TreatmentPlan {
   return {
