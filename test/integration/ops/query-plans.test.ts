@@ -155,7 +155,11 @@ describe('prepared statements (decision record 007)', () => {
     const textsByName = new Map<string, Set<string>>();
     for (const { name, sql } of recorded)
       if (name) textsByName.set(name, (textsByName.get(name) ?? new Set()).add(sql));
-    expect([...textsByName.keys()].sort()).toEqual(['read_treatment', 'wear_stats_basis']);
+    expect([...textsByName.keys()].sort()).toEqual([
+      'read_treatment',
+      'store_hubspot_events',
+      'wear_stats_basis',
+    ]);
     for (const [name, texts] of textsByName) expect([name, texts.size]).toEqual([name, 1]);
 
     // A rolling deploy migrates while this version still serves, on connections that

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { prepared } from '../../../shared/db/prepared.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import type { HubSpotEvent } from './schema.js';
 
@@ -33,6 +34,31 @@ export function eventRow(event: HubSpotEvent) {
   };
 }
 
+type EventRow = ReturnType<typeof eventRow>;
+
+/** The columns eventRow fills, with their types: the statement below binds one array per column. */
+const EVENT_COLUMN_TYPES = {
+  portal_id: 'bigint',
+  subscription_id: 'bigint',
+  event_id: 'bigint',
+  object_id: 'bigint',
+  occurred_at: 'bigint',
+  subscription_type: 'text',
+  property_name: 'text',
+  property_value: 'text',
+  payload: 'jsonb',
+} as const satisfies Record<keyof EventRow, string>;
+
+const EVENT_COLUMNS = Object.keys(EVENT_COLUMN_TYPES) as Array<keyof EventRow>;
+
+// One text for any batch size (an array per column, not a placeholder per value), so
+// it is prepared once per connection (db/prepared.ts), and Postgres parses 9
+// parameters for a 100-event delivery instead of 900 (bench: hubspot-ack-100).
+const INSERT_EVENTS = `insert into hubspot_events (${EVENT_COLUMNS.join(', ')})
+  select * from unnest(${EVENT_COLUMNS.map((column) => `?::${EVENT_COLUMN_TYPES[column]}[]`).join(', ')})
+  on conflict (portal_id, subscription_id, event_id, object_id, occurred_at) do nothing
+  returning id`;
+
 /**
  * Stores a batch durably in one statement, skipping events already stored (same
  * dedupe key, including twice in one batch), then enqueues the new ones after the
@@ -49,11 +75,15 @@ export async function storeEvents(
 ): Promise<{ received: number; duplicates: number }> {
   if (events.length === 0) return { received: 0, duplicates: 0 };
   const storable = events.map(withoutNul);
-  const rows = (await knex('hubspot_events')
-    .insert(storable.map(eventRow))
-    .onConflict(['portal_id', 'subscription_id', 'event_id', 'object_id', 'occurred_at'])
-    .ignore()
-    .returning('id')) as Array<{ id: string }>;
+  const eventRows = storable.map(eventRow);
+  const { rows } = (await prepared(
+    'store_hubspot_events',
+    knex.raw(
+      INSERT_EVENTS,
+      // knex's types know no array holding nulls; pg writes a null element as NULL.
+      EVENT_COLUMNS.map((column) => eventRows.map((row) => row[column]) as string[]),
+    ),
+  )) as { rows: Array<{ id: string }> };
   // One job for the delivery's new events (SPEC §7 still holds per row: the sweeper
   // enqueues any row left unprocessed on its own).
   const [first] = rows;
