@@ -7,7 +7,7 @@
  * name for two texts) and that name their columns: a prepared `select *` fails with
  * "cached plan must not change result type" once a migration adds a column, which a
  * rolling deploy does while the old version still serves (test/integration/ops/
- * prepared-statements.test.ts adds columns under the running hot paths).
+ * query-plans.test.ts adds columns under the running hot paths).
  */
 export function prepared<Query extends { options(options: Readonly<Record<string, unknown>>): Query }>(
   name: string,
