@@ -4,9 +4,9 @@ import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { lockUser } from '../treatment/locks.js';
 import { explainEditFailure } from './session-conflicts.js';
 import type { EditSessionBody } from './schema.js';
-import { lockUser } from '../treatment/locks.js';
 
 /**
  * `PATCH /wear-sessions/{id}` (SPEC §3): ends or edits a session in one statement.
