@@ -30,12 +30,13 @@ export async function processEvent(
   switch (event.subscription_type) {
     case 'contact.creation': {
       const contact = await lockContact(trx, event.object_id);
-      return isBeforeDeletion(contact, event.occurred_at) ? 'ignored' : 'processed';
+      return isBeforeDeletion(contact, event.occurred_at) ? ignoredAfterDeletion(trx, event) : 'processed';
     }
     case 'contact.propertyChange': {
       if (!event.property_name) return 'ignored';
       const contact = await lockContact(trx, event.object_id);
-      if (isBeforeDeletion(contact, event.occurred_at) || contact.merged_into !== null) return 'ignored';
+      if (isBeforeDeletion(contact, event.occurred_at)) return ignoredAfterDeletion(trx, event);
+      if (contact.merged_into !== null) return 'ignored';
       // An older value than the one we hold changes nothing (it lost already).
       if (!isNewer(contact, event.property_name, event.occurred_at)) return 'processed';
       contact.properties[event.property_name] = {
@@ -68,7 +69,25 @@ export async function processEvent(
   }
 }
 
-/** Unlinks the contact and erases what we kept of it, including the events' values. */
+const ERASED_VALUES = { property_value: null, payload: JSON.stringify({ erased: true }) };
+
+/**
+ * An event older than the contact's deletion: nothing of it applies, and what it
+ * carries is erased like the contact's other events, whether it was stored before the
+ * deletion was processed (eraseContact skipped it while its own job held it) or after.
+ */
+async function ignoredAfterDeletion(trx: Knex.Transaction, event: StoredEvent): Promise<EventOutcome> {
+  await trx('hubspot_events').where({ id: event.id }).update(ERASED_VALUES);
+  return 'ignored';
+}
+
+/**
+ * Unlinks the contact and erases what we kept of it, including the events' values.
+ * Events another job holds are skipped, not waited for: that job holds its event's
+ * row and waits for the contact's lock, which this transaction holds, so waiting
+ * would be a deadlock. Once this commits, that job finds the deletion and erases its
+ * own event (ignoredAfterDeletion).
+ */
 async function eraseContact(trx: Knex.Transaction, contactId: number, occurredAt: number): Promise<void> {
   const contact = await lockContact(trx, contactId);
   contact.properties = {};
@@ -76,8 +95,11 @@ async function eraseContact(trx: Knex.Transaction, contactId: number, occurredAt
   contact.deleted_at_ms = Math.max(contact.deleted_at_ms ?? 0, occurredAt);
   await saveContact(trx, contact);
   await trx('hubspot_events')
-    .where({ object_id: contactId })
-    .update({ property_value: null, payload: JSON.stringify({ erased: true }) });
+    .whereIn(
+      'id',
+      trx('hubspot_events').where({ object_id: contactId }).forUpdate().skipLocked().select('id'),
+    )
+    .update(ERASED_VALUES);
 }
 
 /** `contact.merge`: the merged contacts' properties and link move to the surviving one. */
