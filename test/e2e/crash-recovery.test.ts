@@ -4,7 +4,8 @@ import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { HoldingProxy } from './holding-proxy.js';
 import { startStack, type Stack } from './processes.js';
-import { callApi, createUser, eventually, query, stalledJobIds } from './traffic.js';
+import { callApi, createUser, query, stalledJobIds } from './traffic.js';
+import { waitFor } from '../support/jobs.js';
 
 // A worker process killed (SIGKILL) while its jobs are mid-call; a second worker
 // process finishes them after the stall interval (SPEC §4, §5, §7). The stubs answer
@@ -88,7 +89,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
 
     // Every call has reached its stub (OneSignal created the notification, Jarvis opened
     // the ticket); every answer is held: the jobs are active in the first worker.
-    await eventually(
+    await waitFor(
       async () => [onesignalProxy.held, jarvisProxy.held],
       ([reminders, requests]) => reminders === reminderUsers && requests === dentistUsers,
       20000,
@@ -111,7 +112,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     stack.worker.child.kill('SIGKILL');
     expect(await stack.worker.exited).toEqual({ code: null, signal: 'SIGKILL' });
     // The connections of the dead worker are closed: its answers can no longer arrive.
-    await eventually(
+    await waitFor(
       async () => [onesignalProxy.abandoned, jarvisProxy.abandoned],
       ([reminders, requests]) => reminders === reminderUsers && requests === dentistUsers,
       10000,
@@ -121,7 +122,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     jarvisProxy.release();
     const second = await stack.startWorker();
 
-    const settled = await eventually(
+    const settled = await waitFor(
       async () => ({
         reminders: await query<ReminderRow>(
           stack.databaseUrl,
@@ -190,7 +191,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     const [, worker] = stack.workers;
     onesignalProxy.hold();
     const user = await createUser(stack.base, 'crash-cancel-user');
-    await eventually(
+    await waitFor(
       async () => onesignalProxy.held,
       (held) => held === 1,
       20000,
@@ -203,7 +204,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     );
     worker!.child.kill('SIGKILL');
     await worker!.exited;
-    await eventually(
+    await waitFor(
       async () => onesignalProxy.abandoned,
       (n) => n === 1,
       10000,
@@ -225,7 +226,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     ).toMatchObject({ status: 'cancel_requested', onesignal_id: null });
 
     await stack.startWorker();
-    const rows = await eventually(
+    const rows = await waitFor(
       () =>
         query<ReminderRow>(
           stack.databaseUrl,

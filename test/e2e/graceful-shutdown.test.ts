@@ -8,7 +8,8 @@ import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { HoldingProxy } from './holding-proxy.js';
 import { ensureBuilt, startProcess, startStack, type Stack } from './processes.js';
-import { countBy, createUser, eventually, query, stalledJobIds } from './traffic.js';
+import { countBy, createUser, query, stalledJobIds } from './traffic.js';
+import { waitFor } from '../support/jobs.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 const prefix = uniqueQueuePrefix();
@@ -110,7 +111,7 @@ describe('SIGTERM under load (SPEC §7, §9)', () => {
     proxy.hold();
     await Promise.all(Array.from({ length: total }, (_, i) => createUser(stack.base, `graceful-load-${i}`)));
     // The worker holds as many calls as it runs jobs at once; the others wait in Redis.
-    await eventually(
+    await waitFor(
       async () => proxy.held,
       (held) => held === concurrency,
       30000,
@@ -151,7 +152,7 @@ describe('SIGTERM under load (SPEC §7, §9)', () => {
 
     // The next worker takes the rest.
     await stack.startWorker();
-    const final = await eventually(
+    const final = await waitFor(
       () => query<{ id: string; status: string }>(stack.databaseUrl, 'select id, status from reminders'),
       (rows) => rows.every((row) => row.status === 'scheduled'),
       30000,

@@ -8,7 +8,8 @@ import { REDIS_URL } from '../support/redis.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { startStack, type Stack } from './processes.js';
-import { callApi, countBy, createUser, eventually, query, stalledJobIds, type E2eUser } from './traffic.js';
+import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from './traffic.js';
+import { waitFor } from '../support/jobs.js';
 
 // Two API processes and two worker processes on one database and one queue prefix,
 // all started at the same moment on an empty database (SPEC §7, §9): migrations apply
@@ -149,7 +150,7 @@ describe('scale-out: two APIs and two workers on one database and queue prefix',
     expect(duplicates).toBe(events.length);
 
     // Everything settles.
-    const settled = await eventually(
+    const settled = await waitFor(
       async () => ({
         reminders: await query<ReminderRow>(stack.databaseUrl, 'select * from reminders'),
         requests: await query<{ id: string; status: string; jarvis_ticket_id: string | null }>(

@@ -11,17 +11,19 @@ export function fakeJob(rowId: string, attemptsMade = 0, attempts = 8, rowIds?: 
   } as unknown as Job<JobData>;
 }
 
+/** Polls `read` until `done` holds; `what` names the wait in the error when it times out. */
 export async function waitFor<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
   timeoutMs = 15000,
+  what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+      throw new Error(`${what}: not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

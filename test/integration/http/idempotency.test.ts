@@ -6,6 +6,7 @@ import { defineRoute, type AnyRoute } from '../../../src/api/route.js';
 import { routes } from '../../../src/api/routes/index.js';
 import { AppError } from '../../../src/shared/errors.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
+import { waitFor } from '../../support/jobs.js';
 
 /** Every way the test handler can end, chosen by the request body. */
 const outcomes = ['created', 'not_found', 'conflict', 'crash'] as const;
@@ -139,7 +140,7 @@ describe('Idempotency-Key on mobile POSTs', () => {
     gate = new Promise((resolve) => (open = resolve));
 
     const first = post({ label, wait: true }, key);
-    await waitFor(async () => (await keyRow(key)) !== undefined && runs === 1);
+    await waitFor(async () => (await keyRow(key)) !== undefined && runs === 1, Boolean, 5000);
 
     const concurrent = await post({ label, wait: true }, key);
     expect(concurrent.status).toBe(409);
@@ -276,7 +277,7 @@ describe('Idempotency-Key on mobile POSTs', () => {
     gate = new Promise((resolve) => (open = resolve));
     // Stands for the process that crashed: it holds the claim and never finishes in time.
     const stuck = post({ label, wait: true }, key);
-    await waitFor(async () => (await keyRow(key)) !== undefined && runs === 1);
+    await waitFor(async () => (await keyRow(key)) !== undefined && runs === 1, Boolean, 5000);
     await app.deps
       .knex('idempotency_keys')
       .where({ cognito_sub: sub, key })
@@ -345,11 +346,3 @@ describe('deleteExpiredIdempotencyKeys', () => {
     expect(await deleteExpiredIdempotencyKeys(app.deps.knex)).toBe(0);
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

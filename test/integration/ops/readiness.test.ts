@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
+import { waitFor } from '../../support/jobs.js';
 
 // The app reaches Redis through a proxy we can cut, so "Redis stopped" is real for
 // the app without stopping the Redis that other test files use.
@@ -15,14 +16,6 @@ afterAll(async () => {
   await app.close();
   await proxy.stop();
 });
-
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('GET /health and GET /ready (SPEC §9)', () => {
   it('is ready when Postgres, Redis and migrations are', async () => {
@@ -45,7 +38,7 @@ describe('GET /health and GET /ready (SPEC §9)', () => {
     expect((await app.request('/health')).status).toBe(200);
 
     await proxy.restore();
-    await waitFor(async () => (await app.request('/ready')).status === 200);
+    await waitFor(async () => (await app.request('/ready')).status === 200, Boolean, 10000);
     expect(await (await app.request('/ready')).json()).toMatchObject({ status: 'ready' });
   });
 });
