@@ -1,9 +1,12 @@
+import { readdirSync } from 'node:fs';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { MIGRATIONS_DIR } from './paths.js';
 
 // Any constant shared by every instance: the advisory lock that serialises migrations.
 const MIGRATION_LOCK_KEY = 7_240_112_026;
+const UNDEFINED_TABLE = '42P01';
 
 /**
  * Applies pending migrations, once even when several instances start together: a
@@ -20,9 +23,24 @@ export async function migrateToLatest(knex: Knex, logger: Logger): Promise<strin
   });
 }
 
+// The migration files this build ships; they do not change while the process runs.
+const MIGRATION_FILES = readdirSync(MIGRATIONS_DIR).filter((name) => name.endsWith('.js'));
+
+/**
+ * How many of this build's migrations the database lacks, by reading only: workers
+ * and readiness probes call this while an API may be migrating. (Knex's
+ * `migrate.list()` creates its tables and lock row when they are missing; racing the
+ * API, that left two lock rows, and every later migration failed "already locked".)
+ */
 export async function pendingMigrations(knex: Knex): Promise<number> {
-  const [, pending] = (await knex.migrate.list()) as [unknown[], unknown[]];
-  return pending.length;
+  const rows = await knex('knex_migrations')
+    .select<{ name: string }[]>('name')
+    .catch((error: { code?: string }) => {
+      if (error.code === UNDEFINED_TABLE) return [];
+      throw error;
+    });
+  const applied = new Set(rows.map((row) => row.name));
+  return MIGRATION_FILES.filter((name) => !applied.has(name)).length;
 }
 
 /**
