@@ -15,7 +15,7 @@ import { TEST_HUBSPOT_SECRET, TEST_INTERNAL_KEYS } from '../support/config.js';
 import { hubspotEvent } from '../support/hubspot.js';
 import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { exampleBody } from './support/examples.js';
-import { closeAgent, problemCode, problemDefect, rawRequest } from './support/http.js';
+import { closeAgent, problemCode, problemDefect, rawRequest } from '../support/raw-http.js';
 import { authHeaders, fillPath, paramNames, validPath, validSegments } from './support/requests.js';
 import { changedTables, databaseSnapshotter, type Snapshot } from './support/snapshot.js';
 import { collectionOf, objectFactories, seedWorld, type World } from './support/world.js';

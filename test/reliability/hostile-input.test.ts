@@ -28,7 +28,7 @@ import {
   type Hints,
 } from './support/arbitraries.js';
 import { hintsFor } from './support/examples.js';
-import { closeAgent, problemCode, problemDefect, rawRequest, type RawResponse } from './support/http.js';
+import { closeAgent, problemCode, problemDefect, rawRequest, type RawResponse } from '../support/raw-http.js';
 import { authHeaders, bytesOf, existingValues, fillPath, paramNames, validPath } from './support/requests.js';
 import { changedTables, databaseSnapshotter, type Snapshot } from './support/snapshot.js';
 import { createHubspotEvent, createImage, seedWorld, type World } from './support/world.js';

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../../../src/api/route.js';
@@ -7,6 +6,7 @@ import { routes as allRoutes } from '../../../src/api/routes/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { TEST_INTERNAL_KEYS } from '../../support/config.js';
 import { createUser } from '../../support/factories.js';
+import { closeAgent, rawRequest, type RawRequest, type RawResponse } from '../../support/raw-http.js';
 
 // A handler failing the way a careless query does: an Error whose message is SQL.
 const LEAKY_MESSAGE = "select * from users where email = 'victim@example.com' -- syntax error at or near";
@@ -64,7 +64,10 @@ beforeAll(async () => {
   sub = (await createUser(app.deps.knex)).cognito_sub;
   token = await tokenFor(sub);
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  closeAgent();
+  await app.close();
+});
 
 const profile = { email: 'someone@example.com', timezone: 'Europe/London', locale: 'en-GB' };
 
@@ -85,31 +88,9 @@ async function expectProblem(response: Response, status: number, code: string) {
   return body;
 }
 
-/** A request with the path sent byte for byte (fetch would normalise `..` and `%2E%2E`). */
-function rawRequest(
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const { hostname, port } = new URL(app.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { hostname, port, path, method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+/** A GET unless told otherwise, with the path sent byte for byte (fetch would normalise `..`). */
+function raw(path: string, options: Partial<Omit<RawRequest, 'path'>> = {}): Promise<RawResponse> {
+  return rawRequest(app, { method: 'GET', ...options, path });
 }
 
 /** Runs `fn` over `items`, `size` at a time. */
@@ -190,14 +171,11 @@ describe('problem details (SPEC §1)', () => {
   });
 
   it('answers a chunked body over 1 MB (no content-length) with 413 too', async () => {
-    const response = await rawRequest(`/auth/users/${sub}`, {
+    const response = await raw(`/auth/users/${sub}`, {
       method: 'PUT',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        'transfer-encoding': 'chunked',
-      },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...profile, first_name: 'y'.repeat(1024 * 1024 + 10) }),
+      chunked: true,
     });
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toMatchObject({ code: 'payload_too_large' });
@@ -233,7 +211,7 @@ describe('problem details (SPEC §1)', () => {
   });
 
   it('answers a body that does not decompress with 4xx, not 500', async () => {
-    const response = await rawRequest(`/auth/users/${sub}`, {
+    const response = await raw(`/auth/users/${sub}`, {
       method: 'PUT',
       headers: {
         authorization: `Bearer ${token}`,
@@ -247,7 +225,7 @@ describe('problem details (SPEC §1)', () => {
   });
 
   it('answers an unknown content-encoding with 415', async () => {
-    const response = await rawRequest(`/auth/users/${sub}`, {
+    const response = await raw(`/auth/users/${sub}`, {
       method: 'PUT',
       headers: {
         authorization: `Bearer ${token}`,
@@ -390,7 +368,7 @@ describe('hostile paths and queries never produce a 5xx (SPEC §1)', () => {
     const failures: string[] = [];
     await inBatches(calls, 8, async (call) => {
       const withBody = ['PUT', 'POST', 'PATCH'].includes(call.method);
-      const response = await rawRequest(call.path, {
+      const response = await raw(call.path, {
         method: call.method,
         headers: { ...call.headers, ...(withBody ? { 'content-type': 'application/json' } : {}) },
         ...(withBody ? { body: '{}' } : {}),
@@ -440,22 +418,22 @@ describe('hostile paths and queries never produce a 5xx (SPEC §1)', () => {
         return queries.map((query) => ({ path: `${base}?${query}`, headers }));
       });
     await inBatches(calls, 8, async ({ path, headers }) => {
-      const response = await rawRequest(path, { headers });
+      const response = await raw(path, { headers });
       if (response.status >= 500) failures.push(`GET ${path} → ${response.status}`);
     });
     expect(failures).toEqual([]);
   }, 60_000);
 
   it('does not let `..` cross from one prefix into another', async () => {
-    const intoInternal = await rawRequest(`/auth/users/${sub}/../../internal/users?email=x@example.com`, {
+    const intoInternal = await raw(`/auth/users/${sub}/../../internal/users?email=x@example.com`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(intoInternal.status).toBe(404);
-    const intoAuth = await rawRequest(`/internal/../auth/users/${sub}`, {
+    const intoAuth = await raw(`/internal/../auth/users/${sub}`, {
       headers: { 'x-api-key': TEST_INTERNAL_KEYS[0] },
     });
     expect(intoAuth.status).toBe(404);
-    const encoded = await rawRequest(`/health/..%2F..%2Finternal%2Fusers%3Femail%3Dx%40example.com`);
+    const encoded = await raw(`/health/..%2F..%2Finternal%2Fusers%3Femail%3Dx%40example.com`);
     expect(encoded.status).toBe(404);
   });
 });

@@ -1,5 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
-import type { TestApp } from '../../support/app.js';
+import type { TestApp } from './app.js';
 
 export interface RawResponse {
   status: number;
