@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { ensureDatabaseExists, migrateToLatest } from '../shared/db/migrations.js';
 import { createLogger } from '../shared/logger.js';
 import { loadConfigOrExit } from '../shared/process/load-config.js';
@@ -6,6 +5,7 @@ import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
 import { closeApiDeps, createApiDeps } from './bootstrap.js';
 import { logIntegrations } from '../shared/integrations.js';
 import { gracefulClose } from './graceful-close.js';
+import { createApiServer } from './http-server.js';
 import { createApp } from './server.js';
 
 const config = loadConfigOrExit();
@@ -20,9 +20,7 @@ const deps = createApiDeps(config, logger);
 await retryUntil(logger, 'applying migrations', () => migrateToLatest(deps.knex, logger));
 logIntegrations(config, logger);
 
-const server = createServer(createApp(deps).callback());
-// Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
-server.keepAliveTimeout = 65_000;
+const server = createApiServer(createApp(deps), logger);
 const closeServer = gracefulClose(server);
 server.listen(config.PORT, () => logger.info({ port: config.PORT, env: config.NODE_ENV }, 'API listening'));
 

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { closeApiDeps, createApiDeps } from '../../src/api/bootstrap.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import type { AnyRoute } from '../../src/api/route.js';
 import { createApp } from '../../src/api/server.js';
+import { createApiServer } from '../../src/api/http-server.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { developmentToken } from '../../src/dev/development-token.js';
@@ -54,7 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logs = new LogCapture();
   const logger = createLogger(config, { name: 'api', destination: logs });
   const deps = createApiDeps(config, logger);
-  const server: Server = createServer(createApp(deps, options.routes).callback());
+  const server: Server = createApiServer(createApp(deps, options.routes), logger);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

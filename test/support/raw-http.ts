@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import type { TestApp } from './app.js';
 
 export interface RawResponse {
@@ -53,6 +54,36 @@ export function rawRequest(app: TestApp, options: RawRequest): Promise<RawRespon
     });
     req.end(options.body);
   });
+}
+
+/**
+ * Sends `bytes` on a new connection and returns everything the server writes back
+ * until it closes the connection: for requests Node's HTTP parser must refuse, which
+ * no HTTP client library will send.
+ */
+export function rawExchange(app: TestApp, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+/** The first HTTP/1.1 response in `text` (as rawExchange returns it). */
+export function parseRawResponse(text: string): RawResponse {
+  const [head = '', ...rest] = text.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
+  const length = Number(headers['content-length'] ?? 0);
+  return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n').slice(0, length) };
 }
 
 export function closeAgent(): void {

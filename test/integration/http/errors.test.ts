@@ -6,7 +6,15 @@ import { routes as allRoutes } from '../../../src/api/routes/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { TEST_INTERNAL_KEYS } from '../../support/config.js';
 import { createUser } from '../../support/factories.js';
-import { closeAgent, rawRequest, type RawRequest, type RawResponse } from '../../support/raw-http.js';
+import {
+  closeAgent,
+  parseRawResponse,
+  problemDefect,
+  rawExchange,
+  rawRequest,
+  type RawRequest,
+  type RawResponse,
+} from '../../support/raw-http.js';
 
 // A handler failing the way a careless query does: an Error whose message is SQL.
 const LEAKY_MESSAGE = "select * from users where email = 'victim@example.com' -- syntax error at or near";
@@ -179,6 +187,47 @@ describe('problem details (SPEC §1)', () => {
     });
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it.each([
+    [
+      'both content-length and transfer-encoding',
+      'PUT /health HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n',
+      400,
+      'malformed_request',
+    ],
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 400, 'malformed_request'],
+    [
+      'a bare LF inside a header',
+      'GET /health HTTP/1.1\r\nhost: x\nx-a: b\r\n\r\n',
+      400,
+      'malformed_request',
+    ],
+    [
+      'headers over 16 KiB',
+      `GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+  ])(
+    'answers a request the HTTP parser refuses (%s) with a problem document too',
+    async (_name, bytes, status, code) => {
+      const response = parseRawResponse(await rawExchange(app, bytes));
+      expect(response.status).toBe(status);
+      expect(problemDefect(response)).toBeUndefined();
+      expect(JSON.parse(response.body)).toMatchObject({ code });
+      expect(response.headers.connection).toBe('close');
+    },
+  );
+
+  it('leaves a response under way intact when a pipelined request after it is malformed', async () => {
+    const text = await rawExchange(app, 'GET /health HTTP/1.1\r\nhost: x\r\n\r\nHELLO THERE\r\n\r\n');
+    const first = parseRawResponse(text);
+    expect(first.status).toBe(200);
+    expect(JSON.parse(first.body)).toMatchObject({ status: 'ok' });
+    // Whatever follows the first response is a whole second one, never bytes inside it.
+    const after = text.slice(text.indexOf(first.body) + first.body.length);
+    expect([400, 'none']).toContain(after ? parseRawResponse(after).status : 'none');
   });
 
   it.each([
