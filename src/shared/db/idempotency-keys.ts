@@ -130,12 +130,14 @@ export async function deleteExpiredIdempotencyKeys(
   const batchSize = options.batchSize ?? 5000;
   let total = 0;
   for (;;) {
+    // By ctid: the batch found through the created_at index is deleted by a TID scan,
+    // never by a join back over the primary key (which can walk all of it).
     const result = await knex.raw<{ rowCount: number }>(
       `delete from idempotency_keys
-       where (cognito_sub, key) in (
-         select cognito_sub, key from idempotency_keys
+       where ctid = any(array(
+         select ctid from idempotency_keys
          where created_at < now() - make_interval(secs => ?)
-         limit ?)`,
+         limit ?))`,
       [KEY_TTL_SECONDS, batchSize],
     );
     total += result.rowCount;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.js';
 import type { Processor } from '../context.js';
+import { discardAbandonedUploads } from './abandoned-uploads.js';
 
 /** Processed and ignored HubSpot events are kept 30 days (issue 7), then pruned. */
 export const HUBSPOT_EVENT_RETENTION_DAYS = 30;
@@ -26,11 +27,22 @@ export async function pruneHubspotEvents(knex: Knex, now = new Date()): Promise<
   }
 }
 
-/** Retention housekeeping, run hourly by a job scheduler (worker/runtime.ts): HubSpot events, Idempotency-Keys (24 h). */
-export const processPrune: Processor = async (_job, { knex, logger }) => {
+/**
+ * Retention housekeeping, run hourly by a job scheduler (worker/runtime.ts): HubSpot
+ * events (30 days), Idempotency-Keys (24 h), abandoned uploads (a day after their window).
+ */
+export const processPrune: Processor = async (_job, { knex, dispatcher, logger }) => {
   const hubspotEvents = await pruneHubspotEvents(knex);
   const idempotencyKeys = await deleteExpiredIdempotencyKeys(knex);
-  if (hubspotEvents + idempotencyKeys > 0)
-    logger.info({ hubspot_events: hubspotEvents, idempotency_keys: idempotencyKeys }, 'pruned old rows');
-  return { hubspotEvents, idempotencyKeys };
+  const abandonedUploads = await discardAbandonedUploads(knex, dispatcher);
+  if (hubspotEvents + idempotencyKeys + abandonedUploads > 0)
+    logger.info(
+      {
+        hubspot_events: hubspotEvents,
+        idempotency_keys: idempotencyKeys,
+        abandoned_uploads: abandonedUploads,
+      },
+      'pruned old rows',
+    );
+  return { hubspotEvents, idempotencyKeys, abandonedUploads };
 };

@@ -3,6 +3,7 @@ import { S3Storage } from '../../../src/shared/clients/s3.js';
 import { LATE_UPLOAD_GRACE_MS, type ImageDeletion } from '../../../src/shared/db/models/image.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
 import { processDeleteImage } from '../../../src/worker/jobs/delete-image.js';
+import { processPrune } from '../../../src/worker/jobs/prune.js';
 import { sweep } from '../../../src/worker/sweep.js';
 import { sweepSources } from '../../../src/worker/sweep-sources.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
@@ -10,7 +11,7 @@ import { startTestS3Process } from '../../support/s3.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { startTestWorker, workerContextFor } from '../../support/worker.js';
-import { makePng, newPatient, postToS3, startUpload, uploadImage } from './fixtures.js';
+import { complete, makePng, newPatient, postToS3, startUpload, uploadImage } from './fixtures.js';
 
 let app: TestApp;
 let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
@@ -152,6 +153,51 @@ describe('DELETE /images/{id} (SPEC §3): gone at once, the object deleted by th
       attempts: 1,
       last_error: expect.any(String),
     });
+  });
+});
+
+describe('abandoned uploads: discarded by the hourly prune', () => {
+  it('deletes the row and any uploaded object a day after the window closed, and nothing sooner', async () => {
+    const patient = await newPatient(app);
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
+    const uploadedNeverCompleted = await startUpload(app, patient);
+    expect((await postToS3(uploadedNeverCompleted.upload, makePng(4, 4))).ok).toBe(true);
+    const neverUploaded = await startUpload(app, patient);
+    const stillInTime = await startUpload(app, patient);
+    expect((await postToS3(stillInTime.upload, makePng(4, 4))).ok).toBe(true);
+    const completed = await uploadImage(app, patient);
+    const expire = (id: string, hours: number) =>
+      app.deps
+        .knex('images')
+        .where({ id })
+        .update({ upload_expires_at: hoursAgo(hours) });
+    await expire(uploadedNeverCompleted.id, 25);
+    await expire(neverUploaded.id, 25);
+    await expire(stillInTime.id, 23);
+    await expire(completed.id, 25 * 30);
+
+    const { abandonedUploads } = (await processPrune(fakeJob('all'), workerContextFor(app))) as {
+      abandonedUploads: number;
+    };
+    expect(abandonedUploads).toBe(2);
+    const left = await app.deps.knex('images').where({ user_id: patient.user.id }).pluck('id');
+    expect(left.sort()).toEqual([stillInTime.id, completed.id].sort());
+    // The app sees it gone; completing it now is a 404, not a photo.
+    expect((await complete(app, patient, uploadedNeverCompleted.id)).status).toBe(404);
+
+    worker = await startTestWorker(app.config);
+    for (const started of [uploadedNeverCompleted, neverUploaded]) {
+      const rows = await waitFor(
+        () => deletionsOf(started.upload.fields.key!),
+        (found) => found[0]?.status === 'done',
+      );
+      // The window closed a day ago: no late upload can follow, so one deletion, no second pass.
+      expect(rows).toEqual([expect.objectContaining({ reason: 'upload_abandoned', status: 'done' })]);
+    }
+    expect((await app.s3.head(uploadedNeverCompleted.upload.fields.key!)).status).toBe(404);
+    expect((await app.s3.head(stillInTime.upload.fields.key!)).status).toBe(200);
+    expect((await app.s3.head(completed.key)).status).toBe(200);
+    expect(await processPrune(fakeJob('all'), workerContextFor(app))).toMatchObject({ abandonedUploads: 0 });
   });
 });
 

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { TREATMENT_COLUMNS } from '../../../src/shared/db/models/treatment.js';
 import { addDays, todayIn } from '../../../src/shared/domain/local-time.js';
 import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
+import { processPrune } from '../../../src/worker/jobs/prune.js';
 import { processSweep } from '../../../src/worker/jobs/sweep.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';
@@ -42,7 +43,7 @@ function record(knex: Knex): () => void {
   return () => knex.off('query', listener);
 }
 
-/** The app's hottest paths: the mobile reads and writes, the webhook, the jobs behind them, the sweeper. */
+/** The app's hottest paths: the mobile reads and writes, the webhook, the jobs behind them, the sweeper and the prune. */
 async function runHotPaths(): Promise<void> {
   const patient = await newPatient(app, { timezone: ZONE });
   const today = todayIn(ZONE, new Date());
@@ -82,6 +83,7 @@ async function runHotPaths(): Promise<void> {
     }>;
     await processHubspotEvent(fakeJob(event!.id), context);
     await processSweep(fakeJob('all'), context);
+    await processPrune(fakeJob('all'), context);
   } finally {
     stopRecording();
   }

@@ -37,7 +37,7 @@ export class Image extends Model {
   uploaded_at!: Date | null;
 }
 
-export type ImageDeletionReason = 'image_deleted' | 'object_invalid' | 'account_erased';
+export type ImageDeletionReason = 'image_deleted' | 'object_invalid' | 'account_erased' | 'upload_abandoned';
 
 /** One DeleteObject the worker owes (SPEC §7); outlives the image row and the user. */
 export class ImageDeletion extends Model {
