@@ -28,7 +28,8 @@ export function createApiServer(app: Koa, logger: Logger): Server {
       underWay.once('close', () => closeAfterFlush(socket));
       return;
     }
-    if (!socket.writable) {
+    // The client went away: there is nobody to answer.
+    if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
