@@ -21,26 +21,26 @@ export function createApiServer(app: Koa, logger: Logger): Server {
     res.once('close', () => answering.delete(req.socket));
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // A request pipelined behind one still being answered: writing now would corrupt
-    // that answer, so it is finished first, and then the connection closes.
-    const underWay = answering.get(socket);
-    if (underWay) {
-      underWay.once('close', () => closeAfterFlush(socket));
-      return;
-    }
     // The client went away: there is nobody to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
-    const problem = refusal(error);
-    const requestId = randomUUID();
-    // debug: anyone can send these, and they say nothing about the service.
-    logger.debug(
-      { request_id: requestId, status: problem.status, reason: error.code },
-      'request refused by the HTTP parser',
-    );
-    closeAfterFlush(socket, rawProblemResponse(problem, requestId));
+    const refuse = () => {
+      const problem = refusal(error);
+      const requestId = randomUUID();
+      // debug: anyone can send these, and they say nothing about the service.
+      logger.debug(
+        { request_id: requestId, status: problem.status, reason: error.code },
+        'request refused by the HTTP parser',
+      );
+      closeAfterFlush(socket, rawProblemResponse(problem, requestId));
+    };
+    // A request pipelined behind one still being answered: writing now would corrupt
+    // that answer, so the refusal follows it.
+    const underWay = answering.get(socket);
+    if (underWay) underWay.once('close', () => (socket.writable ? refuse() : socket.destroy()));
+    else refuse();
   });
   return server;
 }
