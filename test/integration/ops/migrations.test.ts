@@ -28,13 +28,13 @@ afterAll(async () => {
 
 describe('migrations on start-up (SPEC §9)', () => {
   it('apply once when two instances start together', async () => {
-    const instances = await emptyDatabaseWith(2);
-    const [first, second] = await Promise.all(instances.map((knex) => migrateToLatest(knex, logger)));
+    const apis = await emptyDatabaseWith(2);
+    const [first, second] = await Promise.all(apis.map((knex) => migrateToLatest(knex, logger)));
     // One instance applied everything; the other waited on the lock and found nothing to do.
     expect([first!.length, second!.length].sort()).toEqual([0, files.length]);
-    const applied = await instances[0]!('knex_migrations').select('name');
+    const applied = await apis[0]!('knex_migrations').select('name');
     expect(applied.map((row: { name: string }) => row.name).sort()).toEqual(files.sort());
-    expect(await pendingMigrations(instances[1]!)).toBe(0);
+    expect(await pendingMigrations(apis[1]!)).toBe(0);
   });
 
   it('apply while workers poll for them, and the workers create nothing', async () => {
