@@ -17,9 +17,10 @@ export default {
   setupFilesAfterEnv: ['<rootDir>/test/support/setup-after-env.ts'],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 30000,
-  // knex's migration listing, run under jest's ESM VM (readiness checks), leaves a
-  // handle jest cannot attribute when a file runs in-band; a test run must never hang
-  // on it (CI has a hard time limit). The processes themselves exit explicitly.
+  // A guard, not a fix: knex's migration listing under jest's ESM VM once left a handle
+  // jest could not attribute (readiness no longer lists migrations through knex), and a
+  // test run must never hang on one (CI has a hard time limit). The processes
+  // themselves exit explicitly.
   forceExit: true,
   maxWorkers: 2,
 };
