@@ -5,7 +5,7 @@
 import { Worker } from 'bullmq';
 import { createRedis } from '../src/shared/redis.js';
 
-const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'worker');
+const redis = createRedis({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, 'worker');
 const worker = new Worker('noop', async () => undefined, {
   connection: redis,
   prefix: process.env.QUEUE_PREFIX ?? 'bench-noop',

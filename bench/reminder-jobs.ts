@@ -132,7 +132,7 @@ export async function runReminderJobs(context: BenchContext, jobs: number): Prom
     await migrateToLatest(knex, logger);
     const stub = await new OneSignalStub().start();
     cleanup.push(() => stub.stop());
-    const redis = createRedis(context.redisUrl, 'worker');
+    const redis = createRedis({ REDIS_URL: context.redisUrl }, 'worker');
     const queues = createQueues(redis, name);
     const noopQueue = new Queue('noop', { connection: redis, prefix: `${name}_noop` });
     cleanup.push(async () => {

@@ -56,7 +56,7 @@ export async function redisPid(redisUrl: string): Promise<number | undefined> {
 /** Removes every job of every queue under a bench prefix (e.g. events no worker consumed). */
 export async function obliterateQueues(redisUrl: string, prefix: string): Promise<void> {
   assertBenchName(prefix);
-  const redis = createRedis(redisUrl, 'worker');
+  const redis = createRedis({ REDIS_URL: redisUrl }, 'worker');
   const queues = createQueues(redis, prefix);
   try {
     for (const queue of Object.values(queues)) await queue.obliterate({ force: true });

@@ -8,10 +8,13 @@ import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import type { AppDeps } from './deps.js';
 
-/** The API's connections: a Postgres pool, and a fail-fast Redis producer connection. */
+/**
+ * The API's connections: a Postgres pool, and a fail-fast Redis producer connection (to
+ * one Redis or a cluster; its eviction policy is checked once it is ready).
+ */
 export function createApiDeps(config: Config, logger: Logger): AppDeps {
   const knex = createKnex(config.DATABASE_URL, {}, logger);
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const redis = createRedis(config, 'producer', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   return {
     config,
@@ -20,7 +23,7 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
     redis,
     queues,
     dispatcher: new Dispatcher(queues, logger),
-    readiness: new Readiness(knex, redis),
+    readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
     metrics: new Metrics({ service: 'api', queues }),
     s3: s3FromConfig(config),
   };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -34,6 +35,63 @@ const optionalString = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
 const optionalUrl = optionalString.pipe(z.url({ error: 'must be an absolute URL' }).optional());
+
+const REDIS_SCHEME = /^rediss?:\/\//;
+
+/**
+ * A cluster's seed nodes: any few of its nodes (or ElastiCache's configuration endpoint),
+ * from which the client learns the rest. One scheme and one set of credentials for all:
+ * a cluster is one service, and a mix means a typo.
+ */
+function clusterNodes(urls: string[], ctx: z.RefinementCtx): string[] {
+  const problem = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  const parsed: URL[] = [];
+  for (const url of urls) {
+    const node = URL.canParse(url) && REDIS_SCHEME.test(url) ? new URL(url) : undefined;
+    if (!node?.hostname) return problem('must be comma-separated redis:// or rediss:// URLs (host:port)');
+    if (!['', '/', '/0'].includes(node.pathname))
+      return problem('must not name a database (a cluster has only 0)');
+    parsed.push(node);
+  }
+  const [first] = parsed;
+  if (first && parsed.some((node) => node.protocol !== first.protocol))
+    return problem('must all be redis:// or all rediss://');
+  if (first && parsed.some((node) => node.username !== first.username || node.password !== first.password))
+    return problem('must all carry the same user and password');
+  return urls;
+}
+
+/** The CA certificate(s) that sign Redis's certificate, read once at start-up. */
+function caFile(path: string | undefined, ctx: z.RefinementCtx): string | undefined {
+  if (path === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    });
+    return z.NEVER;
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    ctx.addIssue({ code: 'custom', message: 'is not a PEM certificate file' });
+    return z.NEVER;
+  }
+  return pem;
+}
+
+/**
+ * A Redis Cluster keeps the keys of one multi-key command on one node, so every BullMQ
+ * key must hash to one slot: the prefix becomes a hash tag (`aligner` -> `{aligner}`)
+ * unless it already holds one. Every queue then lives in that one slot.
+ */
+export function clusterPrefix(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
 
 const list = z
   .string()
@@ -109,16 +167,21 @@ const schema = z
         .optional(),
     ),
     REDIS_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^rediss?:\/\//, { error: 'must be a redis:// or rediss:// URL' })
-        .optional(),
+      z.string().regex(REDIS_SCHEME, { error: 'must be a redis:// or rediss:// URL' }).optional(),
     ),
+    // Set instead of REDIS_URL for a Redis Cluster (ElastiCache cluster mode enabled).
+    REDIS_CLUSTER_NODES: list.transform(clusterNodes),
+    // PEM file of the CA that signs Redis's certificate (rediss://); the system's CAs otherwise.
+    REDIS_TLS_CA_FILE: optionalString.transform(caFile),
     // Prefix of every BullMQ key; lets tests and several environments share one Redis.
+    // It may hold a cluster hash tag of its own (`{name}`), see clusterPrefix.
     QUEUE_PREFIX: optionalString.pipe(
       z
         .string()
-        .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be 1-64 letters, digits, _ or -' })
+        .regex(/^[A-Za-z0-9_-]*(\{[A-Za-z0-9_-]+\})?[A-Za-z0-9_-]*$/, {
+          error: 'must be letters, digits, _ or -, with at most one {hash tag}',
+        })
+        .max(64, { error: 'must be at most 64 characters' })
         .optional(),
     ),
     LOG_LEVEL: optionalString.transform((value, ctx) => {
@@ -187,8 +250,26 @@ const schema = z
     const production = env.NODE_ENV === 'production';
     if (production && !env.DATABASE_URL)
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required in production' });
-    if (production && !env.REDIS_URL)
-      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'is required in production' });
+    const cluster = env.REDIS_CLUSTER_NODES.length > 0;
+    if (production && !env.REDIS_URL && !cluster)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: '(or REDIS_CLUSTER_NODES) is required in production',
+      });
+    if (cluster && env.REDIS_URL)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'must not be set with REDIS_CLUSTER_NODES (one Redis or a cluster, not both)',
+      });
+    const tls = (cluster ? env.REDIS_CLUSTER_NODES[0]! : (env.REDIS_URL ?? '')).startsWith('rediss://');
+    if (env.REDIS_TLS_CA_FILE !== undefined && !tls)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_TLS_CA_FILE'],
+        message: `is set but ${cluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'} is not rediss:// (no TLS)`,
+      });
     if (production && env.INTERNAL_API_KEYS.length === 0)
       ctx.addIssue({ code: 'custom', path: ['INTERNAL_API_KEYS'], message: 'is required in production' });
     if (env.COGNITO_VERIFY_JWT && !env.COGNITO_USER_POOL_ID)
@@ -210,13 +291,20 @@ const schema = z
         message: 'ADMIN_USERNAME and ADMIN_PASSWORD are set together',
       });
   })
-  .transform((env) => ({
-    ...env,
-    ...developmentSecrets(env.NODE_ENV, env.INTERNAL_API_KEYS, env.HUBSPOT_CLIENT_SECRET),
-    DATABASE_URL: env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/aligner_tracker_${env.NODE_ENV}`,
-    REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: env.QUEUE_PREFIX ?? 'aligner',
-  }));
+  .transform(({ REDIS_TLS_CA_FILE, ...env }) => {
+    const prefix = env.QUEUE_PREFIX ?? 'aligner';
+    return {
+      ...env,
+      ...developmentSecrets(env.NODE_ENV, env.INTERNAL_API_KEYS, env.HUBSPOT_CLIENT_SECRET),
+      DATABASE_URL: env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/aligner_tracker_${env.NODE_ENV}`,
+      // Unused (and the development default only) when REDIS_CLUSTER_NODES is set.
+      REDIS_URL: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      /** The PEM text of REDIS_TLS_CA_FILE. */
+      REDIS_TLS_CA: REDIS_TLS_CA_FILE,
+      /** The effective BullMQ prefix: hash-tagged in cluster mode. */
+      QUEUE_PREFIX: env.REDIS_CLUSTER_NODES.length > 0 ? clusterPrefix(prefix) : prefix,
+    };
+  });
 
 export type Config = z.output<typeof schema>;
 
@@ -233,7 +321,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
     const raw = env[name];
-    const shown = raw === undefined || /KEY|SECRET|PASSWORD|URL/.test(name) ? '' : ` (got "${raw}")`;
+    // Redis node URLs may carry a password.
+    const shown = raw === undefined || /KEY|SECRET|PASSWORD|URL|NODES/.test(name) ? '' : ` (got "${raw}")`;
     return `${name} ${issue.message}${shown}`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { pendingMigrations } from './db/migrations.js';
+import type { RedisClient } from './redis.js';
 
 export interface ReadinessReport {
   ready: boolean;
@@ -13,12 +14,19 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
   ]);
 
+// A client on its way to `ready`. A cluster also passes through `close` (all nodes lost,
+// before `reconnecting`) and stays in `connect` while its ready check (CLUSTER INFO) runs.
+const ON_THE_WAY = new Set(['connecting', 'connect', 'reconnecting', 'close']);
+
 /**
- * The API's Redis connection has no offline queue (it fails fast), so a PING sent
+ * The API's Redis connection has no offline queue (it fails fast), so a probe sent
  * while it is still connecting fails at once; give it the probe's time to connect.
+ * A cluster is asked through the node that holds the queues' slot (`slotKey`, a key under
+ * the hash-tagged prefix): a PING would go to any primary, and answer while the one
+ * holding the jobs is down.
  */
-async function pingWhenConnected(redis: Redis, timeoutMs: number): Promise<string> {
-  if (redis.status === 'connecting' || redis.status === 'connect' || redis.status === 'reconnecting') {
+async function pingWhenConnected(redis: RedisClient, timeoutMs: number, slotKey: string): Promise<unknown> {
+  if (ON_THE_WAY.has(redis.status)) {
     await new Promise<void>((resolve, reject) => {
       const onReady = () => {
         clearTimeout(timer);
@@ -33,21 +41,27 @@ async function pingWhenConnected(redis: Redis, timeoutMs: number): Promise<strin
       redis.once('ready', onReady);
     });
   }
-  return redis.ping();
+  return redis instanceof Cluster ? redis.exists(slotKey) : redis.ping();
 }
 
 /**
- * SPEC §9: ready when Postgres answers, Redis answers and the schema is current.
+ * Ready when Postgres answers, Redis answers and the schema is current.
  * Once migrations are seen complete they stay so for this process (a schema never
  * goes backwards under a running instance), which keeps the probe to two round trips.
  */
 export class Readiness {
   private migrationsDone = false;
 
+  private readonly slotKey: string;
+
+  /** `queuePrefix`: BullMQ's (hash-tagged in a cluster), for a cluster's probe. */
   constructor(
     private readonly knex: Knex,
-    private readonly redis: Redis,
-  ) {}
+    private readonly redis: RedisClient,
+    queuePrefix = '',
+  ) {
+    this.slotKey = `${queuePrefix}:readiness-probe`;
+  }
 
   async check(): Promise<ReadinessReport> {
     const [postgres, redis] = await Promise.all([
@@ -55,7 +69,7 @@ export class Readiness {
         () => 'ok',
         () => 'unreachable',
       ),
-      withTimeout(pingWhenConnected(this.redis, 2000), 2000).then(
+      withTimeout(pingWhenConnected(this.redis, 2000, this.slotKey), 2000).then(
         () => 'ok',
         () => 'unreachable',
       ),

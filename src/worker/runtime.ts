@@ -81,7 +81,7 @@ export async function startWorkerRuntime(
 ): Promise<WorkerRuntime> {
   assertComplete(processors);
   const knex = createKnex(config.DATABASE_URL, {}, logger);
-  const redis = createRedis(config.REDIS_URL, 'worker');
+  const redis = createRedis(config, 'worker', logger);
   const queues = createQueues(redis, config.QUEUE_PREFIX);
   const context: WorkerContext = {
     config,
@@ -153,7 +153,7 @@ export async function startWorkerRuntime(
 
   return {
     context,
-    readiness: new Readiness(knex, redis),
+    readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
     metrics,
     workers,
     async stop(graceMs = 8000) {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
@@ -112,6 +112,8 @@ describe('loadConfig: development defaults (SPEC §10)', () => {
       'ADMIN_PASSWORD',
       'IMAGE_MAX_BYTES',
       'IMAGE_PENDING_MAX',
+      'REDIS_CLUSTER_NODES',
+      'REDIS_TLS_CA_FILE',
     ]) {
       expect([name, name in example]).toEqual([name, true]);
     }
@@ -285,6 +287,98 @@ describe('loadConfig: required settings', () => {
   it('requires ADMIN_USERNAME and ADMIN_PASSWORD together', () => {
     expect(configError({ ADMIN_USERNAME: 'ops' }).message).toContain('ADMIN_PASSWORD');
     expect(loadConfig({ ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'pw' }).ADMIN_USERNAME).toBe('ops');
+  });
+});
+
+describe('loadConfig: Redis Cluster and TLS', () => {
+  const NODES = 'redis://10.0.0.1:6379, redis://10.0.0.2:6380';
+  let dir: string;
+  let caFile: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'aligner-config-ca-'));
+    caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    await writeFile(path.join(dir, 'not-a-cert.txt'), 'hello');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('takes the seed nodes and makes the queue prefix a hash tag, so each queue stays in one slot', () => {
+    const config = loadConfig({ REDIS_CLUSTER_NODES: NODES });
+    expect(config.REDIS_CLUSTER_NODES).toEqual(['redis://10.0.0.1:6379', 'redis://10.0.0.2:6380']);
+    expect(config.QUEUE_PREFIX).toBe('{aligner}');
+    expect(loadConfig({ REDIS_CLUSTER_NODES: NODES, QUEUE_PREFIX: 'staging' }).QUEUE_PREFIX).toBe(
+      '{staging}',
+    );
+    expect(loadConfig({ REDIS_CLUSTER_NODES: NODES, QUEUE_PREFIX: 'app-{q}' }).QUEUE_PREFIX).toBe('app-{q}');
+    // One Redis: the prefix is used as given.
+    expect(loadConfig({ QUEUE_PREFIX: 'staging' }).QUEUE_PREFIX).toBe('staging');
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it('starts in production with REDIS_CLUSTER_NODES instead of REDIS_URL', () => {
+    const config = loadConfig({
+      ...PRODUCTION,
+      REDIS_URL: undefined,
+      REDIS_CLUSTER_NODES: 'rediss://:token@clustercfg.cache.internal:6379',
+    });
+    expect(config.REDIS_CLUSTER_NODES).toEqual(['rediss://:token@clustercfg.cache.internal:6379']);
+  });
+
+  it.each([
+    ['both REDIS_URL and REDIS_CLUSTER_NODES', { REDIS_URL: 'redis://one:6379', REDIS_CLUSTER_NODES: NODES }],
+    ['a node that is not a Redis URL', { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379,http://10.0.0.2:6379' }],
+    ['a node without a host', { REDIS_CLUSTER_NODES: 'redis://' }],
+    ['a node naming a database', { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379/2' }],
+    ['nodes mixing TLS and plain', { REDIS_CLUSTER_NODES: 'rediss://a:6379,redis://b:6379' }],
+    [
+      'nodes with different passwords',
+      { REDIS_CLUSTER_NODES: 'redis://:s3cr3t@a:6379,redis://:0ther@b:6379' },
+    ],
+  ])('refuses %s with one line naming the variable, never showing a password', (_, env) => {
+    const error = configError(env);
+    expect(error.message).toMatch(/^Invalid configuration: /);
+    expect(error.message).not.toMatch(/[\r\n]/);
+    expect(error.message).toMatch(
+      /REDIS_URL must not be set with REDIS_CLUSTER_NODES|REDIS_CLUSTER_NODES must/,
+    );
+    expect(error.message).not.toContain('s3cr3t');
+  });
+
+  it('reads REDIS_TLS_CA_FILE at start-up for a rediss:// Redis or cluster', () => {
+    const single = loadConfig({ REDIS_URL: 'rediss://cache:6379', REDIS_TLS_CA_FILE: caFile });
+    expect(single.REDIS_TLS_CA).toContain('-----BEGIN CERTIFICATE-----');
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'rediss://a:6379', REDIS_TLS_CA_FILE: caFile });
+    expect(cluster.REDIS_TLS_CA).toContain('-----BEGIN CERTIFICATE-----');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6379' }).REDIS_TLS_CA).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a missing file',
+      () => ({ REDIS_URL: 'rediss://c:6379', REDIS_TLS_CA_FILE: path.join(dir, 'nope.pem') }),
+      'ENOENT',
+    ],
+    ['a directory', () => ({ REDIS_URL: 'rediss://c:6379', REDIS_TLS_CA_FILE: dir }), 'EISDIR'],
+    [
+      'a file that is not PEM',
+      () => ({ REDIS_URL: 'rediss://c:6379', REDIS_TLS_CA_FILE: path.join(dir, 'not-a-cert.txt') }),
+      'PEM',
+    ],
+    [
+      'a CA for a plain redis:// URL',
+      () => ({ REDIS_URL: 'redis://c:6379', REDIS_TLS_CA_FILE: caFile }),
+      'not rediss://',
+    ],
+    [
+      'a CA for plain cluster nodes',
+      () => ({ REDIS_CLUSTER_NODES: NODES, REDIS_TLS_CA_FILE: caFile }),
+      'not rediss://',
+    ],
+  ])('refuses %s in REDIS_TLS_CA_FILE with one line', (_, env, reason) => {
+    const error = configError(env());
+    expect(error.message).toContain('REDIS_TLS_CA_FILE');
+    expect(error.message).toContain(reason);
+    expect(error.message).not.toMatch(/[\r\n]/);
   });
 });
 

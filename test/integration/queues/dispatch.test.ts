@@ -59,7 +59,7 @@ describe('enqueue after commit (SPEC §7)', () => {
 
   it('never throws when Redis is away, and the sweeper enqueues the row once it is back', async () => {
     const proxy = await new TcpProxy(6379).start();
-    const redis = createRedis(`redis://127.0.0.1:${proxy.port}`, 'producer');
+    const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, 'producer');
     const queues = createQueues(redis, app.config.QUEUE_PREFIX);
     const logs = new LogCapture();
     const dispatcher = new Dispatcher(queues, createLogger(app.config, { name: 'api', destination: logs }));
