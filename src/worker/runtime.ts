@@ -157,7 +157,10 @@ export async function startWorkerRuntime(
     metrics,
     workers,
     async stop(graceMs = 8000) {
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      // With Redis unreachable no active job can be completed, and BullMQ's graceful close
+      // waits for a blocking connection that is still retrying (a refused certificate,
+      // say) to end, which it never does: close at once then.
+      const graceful = Promise.all(workers.map((worker) => worker.close(redis.status !== 'ready')));
       const timedOut = await Promise.race([
         graceful.then(() => false),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
