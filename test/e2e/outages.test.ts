@@ -11,6 +11,7 @@ import { ADMIN_URL } from '../support/postgres.js';
 import { REDIS_URL } from '../support/redis.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
+import { ageActionableRows, unsettledRows } from '../support/sweeper.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startStack, type Stack } from './processes.js';
 
@@ -133,39 +134,6 @@ function deliverWebhook(events: unknown[]): Promise<Answer> {
     },
     raw,
   });
-}
-
-/**
- * Rows committed while Redis was down are enqueued by the sweeper (every 30 s), which
- * leaves rows younger than a minute alone (their own job may be on its way). The test
- * moves the rows still waiting a minute into the past instead of waiting that minute:
- * it enqueues nothing itself, it only makes them old enough to be swept.
- */
-async function fastForwardSweeperGrace(): Promise<void> {
-  const minute = db.raw("interval '1 minute'");
-  await db('reminders')
-    .whereIn('status', ['pending', 'cancel_requested'])
-    .update({ updated_at: db.raw('updated_at - ?', [minute]) });
-  await db('dentist_change_requests')
-    .where({ status: 'pending' })
-    .update({ updated_at: db.raw('updated_at - ?', [minute]) });
-  await db('hubspot_events')
-    .where({ status: 'received' })
-    .update({ received_at: db.raw('received_at - ?', [minute]) });
-}
-
-/** Rows not yet in a final state: none once everything acknowledged has been processed. */
-async function unsettled(): Promise<number> {
-  const [reminders] = (await db('reminders')
-    .whereIn('status', ['pending', 'cancel_requested'])
-    .count({ n: '*' })) as Array<{ n: number }>;
-  const [requests] = (await db('dentist_change_requests')
-    .where({ status: 'pending' })
-    .count({ n: '*' })) as Array<{ n: number }>;
-  const [events] = (await db('hubspot_events').where({ status: 'received' }).count({ n: '*' })) as Array<{
-    n: number;
-  }>;
-  return reminders!.n + requests!.n + events!.n;
 }
 
 interface ReminderRow {
@@ -438,8 +406,12 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
     expect(ledger.filter((entry) => entry.status < 200 || entry.status >= 300)).toEqual([]);
     expect(Math.max(...duringOutage.map((entry) => entry.ms))).toBeLessThan(5000);
 
-    await fastForwardSweeperGrace();
-    await waitFor(unsettled, (n) => n === 0, 60000);
+    await ageActionableRows(db);
+    await waitFor(
+      () => unsettledRows(db),
+      (n) => n === 0,
+      60000,
+    );
     const recoveredMs = Date.now() - restoredAt;
     await expectEverythingProcessed();
     await waitFor(
@@ -604,7 +576,11 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
     );
     expect(session.status).toBe(201);
 
-    await waitFor(unsettled, (n) => n === 0, 40000);
+    await waitFor(
+      () => unsettledRows(db),
+      (n) => n === 0,
+      40000,
+    );
     const recoveredMs = Date.now() - restoredAt;
     await expectEverythingProcessed({ extensions: maybeCommitted, wear: 0 });
     expectAlive();
