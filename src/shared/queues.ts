@@ -1,26 +1,18 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import type { Redis } from 'ioredis';
 import { currentContext } from './request-context.js';
 
 /**
- * Every queue and job of the system, in one place (SPEC §7). A job always names the
- * row that says what must happen; its id is derived from that row, so enqueuing the
- * same work twice (request retry, sweeper) leaves one job.
+ * Every queue and job of the system, in one place. A job always names the row that
+ * says what must happen; its id is derived from that row, so enqueuing the same work
+ * twice (request retry, sweeper) leaves one job. Periodic work (the sweep, the prune)
+ * is not a job: its clock is in Postgres (worker/maintenance/).
  */
-export const QUEUE_NAMES = [
-  'maintenance',
-  'accounts',
-  'reminders',
-  'images',
-  'hubspot-events',
-  'dentist-requests',
-] as const;
+export const QUEUE_NAMES = ['accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const JOBS = {
-  sweep: { queue: 'maintenance', name: 'sweep' },
-  prune: { queue: 'maintenance', name: 'prune' },
   processHubspotEvent: { queue: 'hubspot-events', name: 'process-hubspot-event' },
   eraseAccount: { queue: 'accounts', name: 'erase-account' },
   scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
