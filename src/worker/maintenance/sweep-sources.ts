@@ -1,3 +1,4 @@
+import { JARVIS_TIMEOUT_MS } from '../../shared/clients/jarvis.js';
 import { handOverAt, ONESIGNAL_HORIZON_DAYS } from '../../shared/domain/reminders.js';
 import { actionableRows, type SweepSource } from './sweep.js';
 
@@ -10,6 +11,9 @@ const pendingReminders = actionableRows({
   where: (query, knex) =>
     query.where('send_after', '<=', knex.raw(`now() + interval '${ONESIGNAL_HORIZON_DAYS} days'`)),
 });
+
+/** A Jarvis call started longer ago than this has ended, answered or not. */
+const CALL_WINDOW_S = (JARVIS_TIMEOUT_MS + 5000) / 1000;
 
 /** Every kind of row the sweeper watches; each feature adds its own here. */
 export const sweepSources: SweepSource[] = [
@@ -66,12 +70,25 @@ export const sweepSources: SweepSource[] = [
   },
   {
     // Dentist change requests not yet submitted to Jarvis (Redis was down, or job lost).
+    // Not one whose call may still be under way (a catch-up sweeps rows of any age): a
+    // second call would race it, and Jarvis's 409 would cost the first one's ticket id.
+    // If that call's worker died, the next regular sweep takes the row.
     job: 'submitDentistChange',
     findActionable: actionableRows({
       table: 'dentist_change_requests',
       status: 'pending',
       orderBy: 'updated_at',
       touchedAt: 'updated_at',
+      where: (query, knex) =>
+        query.where((inFlight) =>
+          inFlight
+            .whereNull('submit_attempted_at')
+            .orWhere(
+              'submit_attempted_at',
+              '<',
+              knex.raw('now() - make_interval(secs => ?)', [CALL_WINDOW_S]),
+            ),
+        ),
     }),
   },
 ];
