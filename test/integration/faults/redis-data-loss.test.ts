@@ -33,7 +33,6 @@ let nextObjectId = 880_000;
 /** Jarvis tickets opened by scripted answers. */
 let scriptedTickets = 0;
 
-
 beforeAll(async () => {
   await Promise.all([redis.start(), onesignal.start(), jarvis.start()]);
   app = await startTestApp({
