@@ -1,5 +1,6 @@
 import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
+import { catchUpRequester } from '../shared/db/maintenance-runs.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
@@ -22,7 +23,11 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
     knex,
     redis,
     queues,
-    dispatcher: new Dispatcher(queues, logger),
+    dispatcher: new Dispatcher(
+      queues,
+      logger,
+      catchUpRequester(knex, (error) => logger.warn({ err: error }, 'could not ask for a catch-up sweep')),
+    ),
     readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
     metrics: new Metrics({ service: 'api', queues }),
     s3: s3FromConfig(config),

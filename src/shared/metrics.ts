@@ -42,6 +42,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly maintenanceRuns = new Counter({
+    name: 'maintenance_runs_total',
+    help: 'Periodic task runs (sweep, prune) by this process, by outcome (completed, failed)',
+    labelNames: ['task', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly maintenanceLastCompleted = new Gauge({
+    name: 'maintenance_last_completed_timestamp_seconds',
+    help: 'When this process last completed each periodic task (Unix time)',
+    labelNames: ['task'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisLapses = new Counter({
+    name: 'redis_lapses_total',
+    help: 'Times this worker saw Redis lose its data (data_lost) or its connection come back (reconnected)',
+    labelNames: ['lapse'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { service: string; queues?: Queues }) {
     this.registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: this.registry });

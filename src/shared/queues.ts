@@ -4,23 +4,15 @@ import type { RedisClient } from './redis.js';
 import { currentContext } from './request-context.js';
 
 /**
- * Every queue and job of the system, in one place (SPEC §7). A job always names the
- * row that says what must happen; its id is derived from that row, so enqueuing the
- * same work twice (request retry, sweeper) leaves one job.
+ * Every queue and job of the system, in one place. A job always names the row that
+ * says what must happen; its id is derived from that row, so enqueuing the same work
+ * twice (request retry, sweeper) leaves one job. Periodic work (the sweep, the prune)
+ * is not a job: its clock is in Postgres (worker/maintenance/).
  */
-export const QUEUE_NAMES = [
-  'maintenance',
-  'accounts',
-  'reminders',
-  'images',
-  'hubspot-events',
-  'dentist-requests',
-] as const;
+export const QUEUE_NAMES = ['accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export const JOBS = {
-  sweep: { queue: 'maintenance', name: 'sweep' },
-  prune: { queue: 'maintenance', name: 'prune' },
   processHubspotEvent: { queue: 'hubspot-events', name: 'process-hubspot-event' },
   eraseAccount: { queue: 'accounts', name: 'erase-account' },
   scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
@@ -90,6 +82,8 @@ export class Dispatcher {
   constructor(
     private readonly queues: Queues,
     private readonly logger: Logger,
+    /** Told when an enqueue failed, so that the rows are swept soon (maintenance-runs.ts). */
+    private readonly onEnqueueFailed: () => void = () => undefined,
   ) {}
 
   /**
@@ -145,6 +139,7 @@ export class Dispatcher {
           if (only && jobs.length === 1) await this.queues[queue].add(only.name, only.data, only.opts);
           else await this.queues[queue].addBulk(jobs);
         } catch (error) {
+          this.onEnqueueFailed();
           for (const { name, data } of jobs) {
             this.logger.warn(
               { err: error, queue, job: name, row_id: data.rowId },

@@ -3,18 +3,14 @@ import { processCancelReminder } from './jobs/cancel-reminder.js';
 import { processDeleteImage } from './jobs/delete-image.js';
 import { processEraseAccount } from './jobs/erase-account.js';
 import { processHubspotEvent } from './jobs/process-hubspot-event.js';
-import { processPrune } from './jobs/prune.js';
 import { processScheduleReminder } from './jobs/schedule-reminder.js';
 import { processSubmitDentistChange } from './jobs/submit-dentist-change.js';
-import { processSweep } from './jobs/sweep.js';
 
 /**
  * Job name → processor, for every job in shared/queues.ts. The type makes a missing
  * processor a compile error; `assertComplete` makes it a start-up error too.
  */
 export const processors: ProcessorRegistry = {
-  sweep: processSweep,
-  prune: processPrune,
   processHubspotEvent: processHubspotEvent,
   eraseAccount: processEraseAccount,
   scheduleReminder: processScheduleReminder,

@@ -1,8 +1,10 @@
+import { hostname } from 'node:os';
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { jarvisFromConfig } from '../shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
 import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
+import { catchUpRequester } from '../shared/db/maintenance-runs.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
@@ -20,13 +22,12 @@ import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import { runWithContext } from '../shared/request-context.js';
 import type { ProcessorRegistry, WorkerContext } from './context.js';
+import { MaintenanceLoop } from './maintenance/loop.js';
+import { REDIS_MARKER, RedisMemory } from './maintenance/redis-memory.js';
+import { periodicTasks } from './maintenance/tasks.js';
 
-export const SWEEP_EVERY_MS = 30_000;
-export const PRUNE_EVERY_MS = 3600_000;
-
-/** Concurrency per queue: outbound HTTP calls overlap well; maintenance runs one at a time. */
+/** Concurrency per queue: outbound HTTP calls overlap well. */
 const CONCURRENCY: Record<QueueName, number> = {
-  maintenance: 1,
   accounts: 4,
   reminders: 16,
   images: 8,
@@ -57,6 +58,8 @@ export interface WorkerRuntime {
   readiness: Readiness;
   metrics: Metrics;
   workers: Worker[];
+  /** The periodic tasks' clock; absent when started without it (tests drive tasks by hand). */
+  maintenance: MaintenanceLoop | undefined;
   /** Finishes active jobs (waiting at most `graceMs`), then closes every connection. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -77,7 +80,7 @@ export async function startWorkerRuntime(
   config: Config,
   logger: Logger,
   processors: ProcessorRegistry,
-  options: { scheduleSweeper?: boolean } = {},
+  options: { maintenance?: boolean; maintenanceTickMs?: number } = {},
 ): Promise<WorkerRuntime> {
   assertComplete(processors);
   const knex = createKnex(config.DATABASE_URL, {}, logger);
@@ -88,7 +91,11 @@ export async function startWorkerRuntime(
     logger,
     knex,
     queues,
-    dispatcher: new Dispatcher(queues, logger),
+    dispatcher: new Dispatcher(
+      queues,
+      logger,
+      catchUpRequester(knex, (error) => logger.warn({ err: error }, 'could not ask for a catch-up sweep')),
+    ),
     onesignal: oneSignalFromConfig(config),
     jarvis: jarvisFromConfig(config),
     s3: s3FromConfig(config),
@@ -137,17 +144,11 @@ export async function startWorkerRuntime(
     return worker;
   });
 
-  if (options.scheduleSweeper ?? true) {
-    await queues.maintenance.upsertJobScheduler(
-      'sweeper',
-      { every: SWEEP_EVERY_MS },
-      { name: JOBS.sweep.name, data: { rowId: 'all' } satisfies JobData },
-    );
-    await queues.maintenance.upsertJobScheduler(
-      'pruner',
-      { every: PRUNE_EVERY_MS },
-      { name: JOBS.prune.name, data: { rowId: 'all' } satisfies JobData },
-    );
+  let maintenance: MaintenanceLoop | undefined;
+  if (options.maintenance ?? true) {
+    const memory = new RedisMemory(redis, `${config.QUEUE_PREFIX}:${REDIS_MARKER}`, hostname());
+    maintenance = new MaintenanceLoop(context, periodicTasks, memory, metrics, options.maintenanceTickMs);
+    maintenance.start();
   }
   logger.info({ queues: QUEUE_NAMES }, 'worker started');
 
@@ -156,7 +157,9 @@ export async function startWorkerRuntime(
     readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
     metrics,
     workers,
+    maintenance,
     async stop(graceMs = 8000) {
+      await maintenance?.stop();
       // With Redis unreachable no active job can be completed, and BullMQ's graceful close
       // waits for a blocking connection that is still retrying (a refused certificate,
       // say) to end, which it never does: close at once then.

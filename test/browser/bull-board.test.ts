@@ -17,17 +17,17 @@ beforeAll(async () => {
   browser = await launchChromium();
   // A job that fails for good, as a broken integration would leave one.
   const worker = await startTestWorker(app.config, {
-    sweep: async () => {
+    eraseAccount: async () => {
       throw new Error('simulated failure for the board');
     },
   });
-  await app.deps.queues.maintenance.add(
-    'sweep',
+  await app.deps.queues.accounts.add(
+    'erase-account',
     { rowId: failedRow },
-    { jobId: `sweep-${failedRow}`, attempts: 1 },
+    { jobId: `erase-account-${failedRow}`, attempts: 1 },
   );
   await waitFor(
-    async () => (await app.deps.queues.maintenance.getJob(`sweep-${failedRow}`))?.failedReason,
+    async () => (await app.deps.queues.accounts.getJob(`erase-account-${failedRow}`))?.failedReason,
     (reason) => reason !== undefined,
   );
   await worker.stop();
@@ -56,14 +56,14 @@ describe('Bull Board in Chromium', () => {
     const page = await context.newPage();
     const response = await page.goto(`${app.url}/admin/queues`);
     expect(response?.status()).toBe(200);
-    for (const queue of ['maintenance', 'accounts', 'reminders', 'images', 'hubspot-events']) {
+    for (const queue of ['accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests']) {
       await page.getByText(queue, { exact: true }).first().waitFor({ timeout: 15000 });
     }
-    await page.goto(`${app.url}/admin/queues/queue/maintenance?status=failed`);
+    await page.goto(`${app.url}/admin/queues/queue/accounts?status=failed`);
     await page.getByText('simulated failure for the board').first().waitFor({ timeout: 15000 });
-    await page.getByText(`sweep-${failedRow}`).first().waitFor({ timeout: 15000 });
+    await page.getByText(`erase-account-${failedRow}`).first().waitFor({ timeout: 15000 });
     await page.screenshot({ path: 'test/browser/.last-bull-board.png', fullPage: true });
-    expect(await page.getByText(`sweep-${failedRow}`).count()).toBeGreaterThan(0);
+    expect(await page.getByText(`erase-account-${failedRow}`).count()).toBeGreaterThan(0);
     await context.close();
   }, 60000);
 });

@@ -7,10 +7,14 @@ import { processors as realProcessors } from '../../src/worker/processors.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
 import { LogCapture } from './logs.js';
 
-/** The real worker runtime in-process, on the same database and queue prefix as an app. */
+/**
+ * The real worker runtime in-process, on the same database and queue prefix as an app.
+ * Without its maintenance clock unless asked (`maintenanceTickMs`): tests sweep by hand.
+ */
 export async function startTestWorker(
   config: Config,
   processors: Partial<ProcessorRegistry> = {},
+  options: { maintenanceTickMs?: number } = {},
 ): Promise<WorkerRuntime & { logs: LogCapture }> {
   const logs = new LogCapture();
   const logger = createLogger(config, { name: 'worker', destination: logs });
@@ -18,7 +22,9 @@ export async function startTestWorker(
     config,
     logger,
     { ...realProcessors, ...processors },
-    { scheduleSweeper: false },
+    options.maintenanceTickMs === undefined
+      ? { maintenance: false }
+      : { maintenance: true, maintenanceTickMs: options.maintenanceTickMs },
   );
   return Object.assign(runtime, { logs });
 }

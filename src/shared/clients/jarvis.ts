@@ -26,6 +26,9 @@ export interface JarvisSettings {
   timeoutMs?: number;
 }
 
+/** How long one call may take before it counts as unanswered. */
+export const JARVIS_TIMEOUT_MS = 10_000;
+
 // The connection was never made: the request certainly did not reach Jarvis.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -44,7 +47,7 @@ export class JarvisClient {
     this.http = got.extend({
       prefixUrl: settings.apiUrl.replace(/\/+$/, ''),
       headers: { authorization: `Api-Key ${settings.apiKey}`, accept: 'application/json' },
-      timeout: { request: settings.timeoutMs ?? 10_000 },
+      timeout: { request: settings.timeoutMs ?? JARVIS_TIMEOUT_MS },
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jobIdFor } from '../../../src/shared/queues.js';
-import { sweep } from '../../../src/worker/sweep.js';
-import { sweepSources } from '../../../src/worker/sweep-sources.js';
+import { sweep } from '../../../src/worker/maintenance/sweep.js';
+import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createDentist, createDentistChangeRequest } from '../../support/factories.js';
 import { newPatient, send, type Patient } from './fixtures.js';

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
-import { pruneHubspotEvents } from '../../../src/worker/jobs/prune.js';
-import { sweep } from '../../../src/worker/sweep.js';
-import { sweepSources } from '../../../src/worker/sweep-sources.js';
+import { pruneHubspotEvents } from '../../../src/worker/maintenance/prune.js';
+import { sweep } from '../../../src/worker/maintenance/sweep.js';
+import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';

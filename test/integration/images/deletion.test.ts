@@ -3,9 +3,9 @@ import { S3Storage } from '../../../src/shared/clients/s3.js';
 import { LATE_UPLOAD_GRACE_MS, type ImageDeletion } from '../../../src/shared/db/models/image.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
 import { processDeleteImage } from '../../../src/worker/jobs/delete-image.js';
-import { processPrune } from '../../../src/worker/jobs/prune.js';
-import { sweep } from '../../../src/worker/sweep.js';
-import { sweepSources } from '../../../src/worker/sweep-sources.js';
+import { prune } from '../../../src/worker/maintenance/prune.js';
+import { sweep } from '../../../src/worker/maintenance/sweep.js';
+import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { startTestS3Process } from '../../support/s3.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
@@ -176,7 +176,7 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
     await expire(stillInTime.id, 23);
     await expire(completed.id, 25 * 30);
 
-    const { abandonedUploads } = (await processPrune(fakeJob('all'), workerContextFor(app))) as {
+    const { abandonedUploads } = (await prune(workerContextFor(app))) as {
       abandonedUploads: number;
     };
     expect(abandonedUploads).toBe(2);
@@ -197,7 +197,7 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
     expect((await app.s3.head(uploadedNeverCompleted.upload.fields.key!)).status).toBe(404);
     expect((await app.s3.head(stillInTime.upload.fields.key!)).status).toBe(200);
     expect((await app.s3.head(completed.key)).status).toBe(200);
-    expect(await processPrune(fakeJob('all'), workerContextFor(app))).toMatchObject({ abandonedUploads: 0 });
+    expect(await prune(workerContextFor(app))).toMatchObject({ abandonedUploads: 0 });
   });
 });
 

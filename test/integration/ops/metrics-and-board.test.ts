@@ -40,13 +40,13 @@ describe('GET /metrics (API)', () => {
   });
 
   it('reports queue depth by state for every queue', async () => {
-    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId: randomUUID() }]);
+    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
     const text = await (await app.request('/metrics')).text();
     for (const queue of QUEUE_NAMES)
       expect(sample(text, 'bullmq_queue_jobs', { queue, state: 'waiting' })).toBeDefined();
-    expect(
-      sample(text, 'bullmq_queue_jobs', { queue: 'maintenance', state: 'waiting' }),
-    ).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'bullmq_queue_jobs', { queue: 'accounts', state: 'waiting' })).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 });
 
@@ -54,29 +54,32 @@ describe('worker job metrics', () => {
   it('move when a job completes or fails', async () => {
     let calls = 0;
     const worker = await startTestWorker(app.config, {
-      sweep: async () => {
+      eraseAccount: async () => {
         calls += 1;
         if (calls === 1) throw new Error('first attempt fails');
       },
     });
     try {
-      await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId: randomUUID() }]);
+      await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
       const text = await waitFor(
         async () => (await worker.metrics.render()).body,
         (body) =>
-          (sample(body, 'bullmq_jobs_total', { queue: 'maintenance', name: 'sweep', outcome: 'completed' }) ??
-            0) >= 1,
+          (sample(body, 'bullmq_jobs_total', {
+            queue: 'accounts',
+            name: 'erase-account',
+            outcome: 'completed',
+          }) ?? 0) >= 1,
       );
       expect(
         sample(text, 'bullmq_jobs_total', {
-          queue: 'maintenance',
-          name: 'sweep',
+          queue: 'accounts',
+          name: 'erase-account',
           outcome: 'failed',
           service: 'worker',
         }),
       ).toBe(1);
       expect(
-        sample(text, 'bullmq_job_duration_seconds_count', { name: 'sweep', outcome: 'completed' }),
+        sample(text, 'bullmq_job_duration_seconds_count', { name: 'erase-account', outcome: 'completed' }),
       ).toBeGreaterThanOrEqual(1);
     } finally {
       await worker.stop();

@@ -3,8 +3,10 @@ import type { Knex } from 'knex';
 import { TREATMENT_COLUMNS } from '../../../src/shared/db/models/treatment.js';
 import { addDays, todayIn } from '../../../src/shared/domain/local-time.js';
 import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
-import { processPrune } from '../../../src/worker/jobs/prune.js';
-import { processSweep } from '../../../src/worker/jobs/sweep.js';
+import { prune } from '../../../src/worker/maintenance/prune.js';
+import { claimRun, recordCompletion, requestCatchUp } from '../../../src/shared/db/maintenance-runs.js';
+import { sweep } from '../../../src/worker/maintenance/sweep.js';
+import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';
 import { fakeJob } from '../../support/jobs.js';
@@ -82,8 +84,17 @@ async function runHotPaths(): Promise<void> {
       id: string;
     }>;
     await processHubspotEvent(fakeJob(event!.id), context);
-    await processSweep(fakeJob('all'), context);
-    await processPrune(fakeJob('all'), context);
+    // The periodic tasks: their clock, a regular sweep, a catch-up one paged a row at a
+    // time (so every source's next-page query runs), and the prune.
+    await requestCatchUp(app.deps.knex, 'sweep');
+    expect(await claimRun(app.deps.knex, 'sweep', 30_000, 'query-plans')).toEqual({ catchUp: true });
+    await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
+    await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger, {
+      graceMs: 0,
+      pageSize: 1,
+    });
+    await recordCompletion(app.deps.knex, 'sweep', 'query-plans');
+    await prune(context);
   } finally {
     stopRecording();
   }

@@ -6,7 +6,9 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { Dispatcher, closeQueues, createQueues, jobIdFor, type JobData } from '../../../src/shared/queues.js';
 import { createRedis } from '../../../src/shared/redis.js';
 import { runWithContext } from '../../../src/shared/request-context.js';
-import { sweep, type SweepSource } from '../../../src/worker/sweep.js';
+import { waitFor } from '../../support/jobs.js';
+import { claimRun, catchUpRequester, SWEEP_TASK } from '../../../src/shared/db/maintenance-runs.js';
+import { sweep, type SweepSource } from '../../../src/worker/maintenance/sweep.js';
 import { assertComplete } from '../../../src/worker/runtime.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
@@ -20,7 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const sweepQueue = () => app.deps.queues.maintenance;
+// Any job serves here: these tests are about queue mechanics, not what the job does.
+const sweepQueue = () => app.deps.queues.accounts;
 
 describe('enqueue after commit (SPEC §7)', () => {
   it('enqueues after the commit with a deterministic id and the request id', async () => {
@@ -28,13 +31,13 @@ describe('enqueue after commit (SPEC §7)', () => {
     await runWithContext({ requestId: 'req-commit-0001' }, () =>
       commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (trx, jobs) => {
         await createUser(trx);
-        jobs.push({ job: 'sweep', rowId });
+        jobs.push({ job: 'eraseAccount', rowId });
         // Inside the transaction nothing is queued yet.
-        expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+        expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
       }),
     );
-    const job = await sweepQueue().getJob(jobIdFor('sweep', rowId));
-    expect(job?.id).toBe(`sweep-${rowId}`);
+    const job = await sweepQueue().getJob(jobIdFor('eraseAccount', rowId));
+    expect(job?.id).toBe(`erase-account-${rowId}`);
     expect(job?.data).toEqual({ rowId, requestId: 'req-commit-0001' });
   });
 
@@ -42,41 +45,59 @@ describe('enqueue after commit (SPEC §7)', () => {
     const rowId = randomUUID();
     await expect(
       commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (_trx, jobs) => {
-        jobs.push({ job: 'sweep', rowId });
+        jobs.push({ job: 'eraseAccount', rowId });
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+    expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
   });
 
   it('keeps one job when the same row is dispatched twice', async () => {
     const rowId = randomUUID();
     const before = await sweepQueue().count();
-    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]);
-    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]);
+    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
+    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
     expect(await sweepQueue().count()).toBe(before + 1);
   });
 
-  it('never throws when Redis is away, and the sweeper enqueues the row once it is back', async () => {
+  it('never throws when Redis is away, asks for a catch-up sweep, and the sweeper enqueues the row once it is back', async () => {
     const proxy = await new TcpProxy(6379).start();
     const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, 'producer');
     const queues = createQueues(redis, app.config.QUEUE_PREFIX);
     const logs = new LogCapture();
-    const dispatcher = new Dispatcher(queues, createLogger(app.config, { name: 'api', destination: logs }));
+    const dispatcher = new Dispatcher(
+      queues,
+      createLogger(app.config, { name: 'api', destination: logs }),
+      catchUpRequester(app.deps.knex, (error) => {
+        throw error;
+      }),
+    );
     try {
       await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
       await proxy.cut();
       const rowId = randomUUID();
       const started = Date.now();
-      await dispatcher.dispatch([{ job: 'sweep', rowId }]);
+      await dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
       expect(Date.now() - started).toBeLessThan(1000); // fail fast: the request is not held up
       expect(logs.text()).toContain('the sweeper will enqueue this row later');
-      expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeUndefined();
+      expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
+      // The workers' next look sweeps every actionable row, not only those a minute old.
+      await waitFor(
+        () => app.deps.knex('maintenance_runs').where({ task: SWEEP_TASK }).first('catch_up_requested_at'),
+        (row) => row?.catch_up_requested_at instanceof Date,
+        5000,
+        'catch-up asked for',
+      );
+      expect(await claimRun(app.deps.knex, SWEEP_TASK, 3600_000, 'dispatch-test')).toEqual({ catchUp: true });
+      expect(await claimRun(app.deps.knex, SWEEP_TASK, 3600_000, 'dispatch-test')).toBeUndefined();
 
       await proxy.restore();
-      const source: SweepSource = { job: 'sweep', findActionable: async () => [{ rowId }] };
+      const source: SweepSource = {
+        job: 'eraseAccount',
+        findActionable: async () => [{ rowId, cursor: rowId }],
+      };
       await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
-      expect(await sweepQueue().getJob(jobIdFor('sweep', rowId))).toBeDefined();
+      expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeDefined();
     } finally {
       await closeQueues(queues);
       redis.disconnect();
@@ -89,8 +110,9 @@ describe('sweeper', () => {
   it('re-enqueues each actionable row once, however often it runs', async () => {
     const rows = [randomUUID(), randomUUID(), randomUUID()];
     const source: SweepSource = {
-      job: 'sweep',
-      findActionable: async (_knex, limit) => rows.slice(0, limit).map((rowId) => ({ rowId })),
+      job: 'eraseAccount',
+      findActionable: async (_knex, { limit }) =>
+        rows.slice(0, limit).map((rowId) => ({ rowId, cursor: rowId })),
     };
     const before = await sweepQueue().count();
     expect(await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger)).toBe(3);
@@ -101,21 +123,21 @@ describe('sweeper', () => {
 
 describe('worker runtime', () => {
   it('refuses to start when a job has no processor', () => {
-    expect(() => assertComplete({})).toThrow('No processor for job(s): sweep');
+    expect(() => assertComplete({})).toThrow('No processor for job(s): processHubspotEvent');
   });
 
   it('runs jobs with the request id of the request that enqueued them', async () => {
     const seen: Array<{ rowId: string; requestId: string | undefined }> = [];
     const { currentContext } = await import('../../../src/shared/request-context.js');
     const worker = await startTestWorker(app.config, {
-      sweep: async (job: Job<JobData>) => {
+      eraseAccount: async (job: Job<JobData>) => {
         seen.push({ rowId: job.data.rowId, requestId: currentContext()?.requestId });
       },
     });
     try {
       const rowId = randomUUID();
       await runWithContext({ requestId: 'req-carried-01' }, () =>
-        app.deps.dispatcher.dispatch([{ job: 'sweep', rowId }]),
+        app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]),
       );
       const deadline = Date.now() + 10000;
       while (!seen.some((entry) => entry.rowId === rowId) && Date.now() < deadline)
@@ -131,13 +153,13 @@ describe('worker runtime', () => {
     let startedResolve: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (startedResolve = resolve));
     const worker = await startTestWorker(app.config, {
-      sweep: async () => {
+      eraseAccount: async () => {
         startedResolve();
         await new Promise((resolve) => setTimeout(resolve, 1500));
         finished = true;
       },
     });
-    await app.deps.dispatcher.dispatch([{ job: 'sweep', rowId: randomUUID() }]);
+    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
     await started;
     await worker.stop(8000);
     expect(finished).toBe(true);
@@ -147,19 +169,25 @@ describe('worker runtime', () => {
 describe('sweeper and finished jobs', () => {
   it('re-enqueues a row whose job failed without updating it (a crash on the last attempt)', async () => {
     const rowId = randomUUID();
-    const queue = app.deps.queues.maintenance;
-    await queue.add('sweep', { rowId }, { jobId: jobIdFor('sweep', rowId), attempts: 1 });
+    const queue = app.deps.queues.accounts;
+    await queue.add('erase-account', { rowId }, { jobId: jobIdFor('eraseAccount', rowId), attempts: 1 });
     const worker = await startTestWorker(app.config, {
-      sweep: async () => {
+      eraseAccount: async () => {
         throw new Error('crashed');
       },
     });
     const deadline = Date.now() + 10000;
-    while (!(await (await queue.getJob(jobIdFor('sweep', rowId)))?.isFailed()) && Date.now() < deadline)
+    while (
+      !(await (await queue.getJob(jobIdFor('eraseAccount', rowId)))?.isFailed()) &&
+      Date.now() < deadline
+    )
       await new Promise((resolve) => setTimeout(resolve, 50));
     await worker.stop();
-    const source: SweepSource = { job: 'sweep', findActionable: async () => [{ rowId }] };
+    const source: SweepSource = {
+      job: 'eraseAccount',
+      findActionable: async () => [{ rowId, cursor: rowId }],
+    };
     await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
-    expect(await (await queue.getJob(jobIdFor('sweep', rowId)))?.getState()).toBe('waiting');
+    expect(await (await queue.getJob(jobIdFor('eraseAccount', rowId)))?.getState()).toBe('waiting');
   });
 });

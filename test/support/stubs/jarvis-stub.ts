@@ -71,6 +71,11 @@ export class JarvisStub {
     return this;
   }
 
+  /** Customers with a ticket opened: each change Jarvis really made. */
+  ticketsByEmail(): Map<string, string> {
+    return new Map(this.openTickets);
+  }
+
   /** The next calls get these answers, in order, whatever they ask. */
   answerNext(...answers: ScriptedAnswer[]): void {
     this.script.push(...answers);

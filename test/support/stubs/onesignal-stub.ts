@@ -64,6 +64,11 @@ export class OneSignalStub {
     return this.calls.filter((call) => call.method === 'POST');
   }
 
+  /** Notifications created and not deleted: what would still reach phones. */
+  liveIds(): string[] {
+    return [...this.live];
+  }
+
   cancels(): RecordedCall[] {
     return this.calls.filter((call) => call.method === 'DELETE');
   }

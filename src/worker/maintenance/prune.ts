@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.js';
-import type { Processor } from '../context.js';
+import type { WorkerContext } from '../context.js';
 import { discardAbandonedUploads } from './abandoned-uploads.js';
 
 /** Processed and ignored HubSpot events are kept 30 days (issue 7), then pruned. */
@@ -28,10 +28,14 @@ export async function pruneHubspotEvents(knex: Knex, now = new Date()): Promise<
 }
 
 /**
- * Retention housekeeping, run hourly by a job scheduler (worker/runtime.ts): HubSpot
+ * Retention housekeeping, run hourly by the maintenance loop (./tasks.ts): HubSpot
  * events (30 days), Idempotency-Keys (24 h), abandoned uploads (a day after their window).
  */
-export const processPrune: Processor = async (_job, { knex, dispatcher, logger }) => {
+export async function prune({
+  knex,
+  dispatcher,
+  logger,
+}: Pick<WorkerContext, 'knex' | 'dispatcher' | 'logger'>): Promise<Record<string, number>> {
   const hubspotEvents = await pruneHubspotEvents(knex);
   const idempotencyKeys = await deleteExpiredIdempotencyKeys(knex);
   const abandonedUploads = await discardAbandonedUploads(knex, dispatcher);
@@ -45,4 +49,4 @@ export const processPrune: Processor = async (_job, { knex, dispatcher, logger }
       'pruned old rows',
     );
   return { hubspotEvents, idempotencyKeys, abandonedUploads };
-};
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../../src/shared/logger.js';
+import { Metrics } from '../../../src/shared/metrics.js';
+import { MaintenanceLoop } from '../../../src/worker/maintenance/loop.js';
+import { REDIS_MARKER, RedisMemory } from '../../../src/worker/maintenance/redis-memory.js';
+import type { PeriodicTask } from '../../../src/worker/maintenance/tasks.js';
+import { startTestApp, type TestApp } from '../../support/app.js';
+import { LogCapture } from '../../support/logs.js';
+import { deleteKeys, REDIS_URL } from '../../support/redis.js';
+import { workerContextFor } from '../../support/worker.js';
+
+// The periodic tasks' clock (docs/decisions/008): in Postgres, so several workers run
+// each period once, and Redis forgetting everything neither stops nor multiplies them.
+
+let app: TestApp;
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  await app.close();
+});
+
+function loopWith(task: PeriodicTask, tickMs: number) {
+  const logs = new LogCapture();
+  const logger = createLogger(app.config, { name: 'worker', destination: logs });
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  connections.push(redis);
+  const memory = new RedisMemory(redis, `${app.config.QUEUE_PREFIX}:${REDIS_MARKER}`, 'test');
+  const context = { ...workerContextFor(app), logger };
+  return {
+    loop: new MaintenanceLoop(context, [task], memory, new Metrics({ service: 'worker' }), tickMs),
+    logs,
+  };
+}
+
+describe('maintenance loop', () => {
+  it('runs a task once per period however many workers tick, and goes on after Redis forgets everything', async () => {
+    const runs: Array<{ at: number; catchUp: boolean }> = [];
+    const task: PeriodicTask = {
+      name: `counting-${Date.now()}`,
+      everyMs: 1000,
+      catchUp: true,
+      needsRedis: true,
+      run: async (_context, { catchUp }) => {
+        runs.push({ at: Date.now(), catchUp });
+        return { runs: 1 };
+      },
+    };
+    const workers = [loopWith(task, 100), loopWith(task, 100), loopWith(task, 100)];
+    for (const { loop } of workers) loop.start();
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    // Each worker's first look is a catch-up of its own (a worker starting may follow an incident).
+    const firstLooks = runs.filter((run) => run.catchUp).length;
+    const regular = runs.filter((run) => !run.catchUp);
+    expect(firstLooks).toBe(3);
+    // 4.5 s at one run a second, across three workers ticking ten times a second.
+    expect(regular.length).toBeGreaterThanOrEqual(3);
+    expect(regular.length).toBeLessThanOrEqual(5);
+
+    // Redis forgets every key of this deployment (its queues and the marker).
+    await deleteKeys(app.config.QUEUE_PREFIX);
+    const forgotAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    for (const { loop } of workers) await loop.stop();
+    const after = runs.filter((run) => run.at >= forgotAt);
+    // One worker noticed and caught up at once; the clock went on by itself.
+    expect(after.filter((run) => run.catchUp)).toHaveLength(1);
+    expect(after[0]!.at - forgotAt).toBeLessThan(500);
+    expect(after.filter((run) => !run.catchUp).length).toBeGreaterThanOrEqual(1);
+    expect(workers.map(({ logs }) => logs.text()).join('')).toContain('Redis lost its data');
+    const [row] = (await app.deps.knex('maintenance_runs').where({ task: task.name })) as Array<{
+      completed_at: Date | null;
+    }>;
+    expect(row?.completed_at).toBeInstanceOf(Date);
+  }, 20000);
+});
