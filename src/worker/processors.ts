@@ -1,9 +1,9 @@
 import type { ProcessorRegistry } from './context.js';
-import { processCancelReminder } from './jobs/cancel-reminder.js';
+import { processCancelReminder } from '../reminders/cancel-job.js';
 import { processDeleteImage } from './jobs/delete-image.js';
 import { processEraseAccount } from './jobs/erase-account.js';
 import { processHubspotEvent } from './jobs/process-hubspot-event.js';
-import { processScheduleReminder } from './jobs/schedule-reminder.js';
+import { processScheduleReminder } from '../reminders/schedule-job.js';
 import { processSubmitDentistChange } from './jobs/submit-dentist-change.js';
 
 /**

@@ -25,8 +25,8 @@ export async function createUser(knex: Knex, overrides: Partial<User> = {}): Pro
 /** A reminder row (pending, an hour ahead, unless overridden). */
 export async function createReminder(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/reminder.js').Reminder> & { user_id: string },
-): Promise<import('../../src/shared/db/models/reminder.js').Reminder> {
+  overrides: Partial<import('../../src/reminders/model.js').Reminder> & { user_id: string },
+): Promise<import('../../src/reminders/model.js').Reminder> {
   const [reminder] = (await knex('reminders')
     .insert({
       type: 'progress',
@@ -34,7 +34,7 @@ export async function createReminder(
       aligner_number: 2,
       ...overrides,
     })
-    .returning('*')) as Array<import('../../src/shared/db/models/reminder.js').Reminder>;
+    .returning('*')) as Array<import('../../src/reminders/model.js').Reminder>;
   if (!reminder) throw new Error('reminder not created');
   return reminder;
 }

@@ -6,7 +6,7 @@ import { completeMatchingRequest } from '../db/models/dentist-change-request.js'
 import { MAX_DENTIST_ID } from '../db/models/dentist.js';
 import { isLocalDate } from '../domain/local-time.js';
 import type { JobRequest } from '../queues.js';
-import { replanProgressReminder } from '../reminders/progress.js';
+import { replanProgressReminder } from '../../reminders/replan.js';
 
 /**
  * How a HubSpot property value lands on our data (SPEC §6). A value that does not

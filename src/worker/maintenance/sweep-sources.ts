@@ -1,16 +1,6 @@
 import { JARVIS_TIMEOUT_MS } from '../../shared/clients/jarvis.js';
-import { handOverAt, ONESIGNAL_HORIZON_DAYS } from '../../shared/domain/reminders.js';
+import { reminderSweepSources } from '../../reminders/sweep-sources.js';
 import { actionableRows, type SweepSource } from './sweep.js';
-
-const pendingReminders = actionableRows({
-  table: 'reminders',
-  status: 'pending',
-  orderBy: 'send_after',
-  touchedAt: 'updated_at',
-  // Due for hand-over: within OneSignal's window. Later ones come in as the window moves.
-  where: (query, knex) =>
-    query.where('send_after', '<=', knex.raw(`now() + interval '${ONESIGNAL_HORIZON_DAYS} days'`)),
-});
 
 /** A Jarvis call started longer ago than this has ended, answered or not. */
 const CALL_WINDOW_S = (JARVIS_TIMEOUT_MS + 5000) / 1000;
@@ -26,28 +16,7 @@ export const sweepSources: SweepSource[] = [
       touchedAt: 'requested_at',
     }),
   },
-  {
-    // Pending reminders whose hand-over time has come: their job should have run (or
-    // was lost with Redis's data). Far-future ones are looked at once in the window.
-    job: 'scheduleReminder',
-    findActionable: async (knex, page) => {
-      const now = new Date();
-      return (await pendingReminders(knex, page)).map(({ rowId, cursor, at }) => ({
-        rowId,
-        cursor,
-        runAt: handOverAt(at, now),
-      }));
-    },
-  },
-  {
-    job: 'cancelReminder',
-    findActionable: actionableRows({
-      table: 'reminders',
-      status: 'cancel_requested',
-      orderBy: 'updated_at',
-      touchedAt: 'updated_at',
-    }),
-  },
+  ...reminderSweepSources,
   {
     // S3 deletions owed and due; later ones wait in BullMQ as delayed jobs.
     job: 'deleteImage',

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
-import type { Reminder } from '../../../src/shared/db/models/reminder.js';
+import type { Reminder } from '../../../src/reminders/model.js';
 import type { User } from '../../../src/shared/db/models/user.js';
 import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
-import { cancelReminder } from '../../../src/shared/reminders/cancel.js';
-import { processCancelReminder } from '../../../src/worker/jobs/cancel-reminder.js';
-import { processScheduleReminder } from '../../../src/worker/jobs/schedule-reminder.js';
+import { withdrawReminder } from '../../../src/reminders/repository.js';
+import { processCancelReminder } from '../../../src/reminders/cancel-job.js';
+import { processScheduleReminder } from '../../../src/reminders/schedule-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createReminder, createUser } from '../../support/factories.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
@@ -259,7 +259,7 @@ describe('schedule job (processor on a given attempt)', () => {
 describe('cancel', () => {
   async function requestCancel(reminderId: string): Promise<void> {
     await commitThenDispatch(app.deps.knex, app.deps.dispatcher, (trx, jobs) =>
-      cancelReminder(trx, reminderId, 'replanned', jobs),
+      withdrawReminder(trx, reminderId, 'replanned', jobs),
     );
   }
 

@@ -4,7 +4,7 @@ import {
   handOverAt,
   planProgressReminder,
   planWearReminder,
-} from '../../../src/shared/domain/reminders.js';
+} from '../../../src/reminders/planning.js';
 
 const base = {
   status: 'active' as const,

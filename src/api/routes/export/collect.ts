@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { S3Storage } from '../../../shared/clients/s3.js';
 import { AlignerChange } from '../../../shared/db/models/aligner-change.js';
 import { Image } from '../../../shared/db/models/image.js';
-import { Reminder } from '../../../shared/db/models/reminder.js';
+import { remindersOf } from '../../../reminders/repository.js';
 import { TreatmentExtension } from '../../../shared/db/models/treatment-extension.js';
 import { Treatment } from '../../../shared/db/models/treatment.js';
 import type { User } from '../../../shared/db/models/user.js';
@@ -40,7 +40,7 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
       const settings = await readSettings(trx, user.id);
       const sessions = await WearSession.query(trx).where(byUser).orderBy('started_at');
       const images = await Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at');
-      const reminders = await Reminder.query(trx).where(byUser).orderBy('created_at');
+      const reminders = await remindersOf(trx, user.id);
       const hubspot = await trx('hubspot_contacts').where(byUser).first('contact_id', 'properties');
       const dentist = await currentDentist(trx, user.id);
       const requests = (await withDentist(trx)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Reminder } from '../../../shared/db/models/reminder.js';
+import type { Reminder } from '../../../reminders/model.js';
+import { pageOfReminders } from '../../../reminders/repository.js';
 import { cursorTimestamp, decodeCursor, pageSchema, paginationQuery, toPage } from '../../pagination.js';
 import { defineRoute } from '../../route.js';
 import { cognitoSubParams } from '../users/schema.js';
@@ -56,19 +57,13 @@ export const notificationRoutes = [
     handler: async (ctx, { params, query }, deps) => {
       const user = await findProfile(deps.knex, params.cognito_sub);
       const after = decodeCursor(query.cursor, 2);
-      const rows = (await Reminder.query(deps.knex)
-        .select('*', deps.knex.raw(cursorTimestamp('created_at')))
-        .where({ user_id: user.id })
-        .modify((q) => {
-          if (query.status) void q.where({ status: query.status });
-          if (query.type) void q.where({ type: query.type });
-          if (after) void q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', after);
-        })
-        .orderBy([
-          { column: 'created_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(query.limit + 1)) as Array<Reminder & { cursor_at: string }>;
+      const rows = await pageOfReminders(deps.knex, user.id, {
+        status: query.status,
+        type: query.type,
+        limit: query.limit,
+        cursorColumn: deps.knex.raw(cursorTimestamp('created_at')),
+        after,
+      });
       ctx.body = toPage(rows, query.limit, (row) => [row.cursor_at, row.id], presentReminder);
     },
   }),

@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { UserSettings } from '../../../shared/db/models/user-settings.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
-import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../../../shared/domain/reminders.js';
+import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../../../reminders/planning.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanProgressReminder } from '../../../shared/reminders/progress.js';
-import { loadReminderSettings } from '../../../shared/reminders/settings.js';
-import { replanOpenWearReminders } from '../../../shared/reminders/wear.js';
+import { replanProgressReminder } from '../../../reminders/replan.js';
+import { loadReminderSettings } from '../../../reminders/settings.js';
+import { replanOpenWearReminders } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import type { PutSettingsBody } from './schema.js';
 

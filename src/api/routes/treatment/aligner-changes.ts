@@ -6,7 +6,7 @@ import { isLocalDate, todayIn } from '../../../shared/domain/local-time.js';
 import { planAlignerChange } from '../../../shared/domain/treatment.js';
 import { conflict, validationFailed } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanProgressReminder } from '../../../shared/reminders/progress.js';
+import { replanProgressReminder } from '../../../reminders/replan.js';
 import { cursorTimestamp, decodeCursor, toPage, type CursorKey } from '../../pagination.js';
 import { fromTreatmentError } from './domain-errors.js';
 import { lockExistingTreatment, lockUser } from './locks.js';

@@ -6,7 +6,7 @@ import { todayIn } from '../../../shared/domain/local-time.js';
 import { applyExtension } from '../../../shared/domain/treatment.js';
 import { validationFailed } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanProgressReminder } from '../../../shared/reminders/progress.js';
+import { replanProgressReminder } from '../../../reminders/replan.js';
 import { fromTreatmentError } from './domain-errors.js';
 import { lockExistingTreatment, lockUser } from './locks.js';
 import { presentExtension, presentTreatment } from './present.js';

@@ -5,7 +5,7 @@ import { todayIn } from '../../../shared/domain/local-time.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanProgressReminder } from '../../../shared/reminders/progress.js';
+import { replanProgressReminder } from '../../../reminders/replan.js';
 import { NO_PROFILE_YET } from '../users/profile.js';
 import { lockTreatment, lockUser, NO_PLAN_YET } from './locks.js';
 import { presentTreatment } from './present.js';

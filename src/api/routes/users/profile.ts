@@ -4,7 +4,7 @@ import { User, activeUsers, type UserRow } from '../../../shared/db/models/user.
 import { presentDentistSummary } from '../dentists/present.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanProgressReminder } from '../../../shared/reminders/progress.js';
+import { replanProgressReminder } from '../../../reminders/replan.js';
 import type { Config, HubSpotTargetField } from '../../../shared/config.js';
 import { linkContactOnRegistration } from '../../../shared/hubspot/apply.js';
 import type { PutProfileBody } from './schema.js';

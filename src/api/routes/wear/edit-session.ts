@@ -3,7 +3,7 @@ import type { WearSession } from '../../../shared/db/models/wear-session.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { replanWearReminder } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import { explainEditFailure } from './session-conflicts.js';
 import type { EditSessionBody } from './schema.js';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { replanWearReminder } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 
 /** `DELETE /wear-sessions/{id}` (SPEC §3); the session's wear reminder, if still live, is cancelled. */

@@ -4,7 +4,7 @@ import type { WearSession } from '../../../shared/db/models/wear-session.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
 import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
-import { replanWearReminder } from '../../../shared/reminders/wear.js';
+import { replanWearReminder } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import { explainStartFailure } from './session-conflicts.js';
 import { findSession, ownSessionOrNotFound } from './session-reads.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../domain/reminders.js';
+import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './planning.js';
 
 /** The user's reminder settings; a user who never saved any has the defaults (SPEC §3). */
 export async function loadReminderSettings(knex: Knex, userId: string): Promise<ReminderSettings> {

@@ -1,10 +1,15 @@
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
-import { Reminder, type ReminderStatus } from '../../shared/db/models/reminder.js';
-import { handOverAt } from '../../shared/domain/reminders.js';
-import type { Processor } from '../context.js';
-import { boundRateLimit, isLastAttempt } from '../job-attempts.js';
-import { reminderMessage } from '../reminders/messages.js';
-import { settle } from '../reminders/transitions.js';
+import type { Processor } from '../worker/context.js';
+import { boundRateLimit, isLastAttempt } from '../worker/job-attempts.js';
+import { reminderMessage } from './messages.js';
+import { handOverAt } from './planning.js';
+import {
+  claimForScheduling,
+  findReminder,
+  recordError,
+  recordScheduled,
+  settleReminder,
+} from './repository.js';
 
 /**
  * Hands a reminder to OneSignal (SPEC §4). Re-reads the row and acts only on a
@@ -14,7 +19,7 @@ import { settle } from '../reminders/transitions.js';
  */
 export const processScheduleReminder: Processor = async (job, context, token) => {
   const { knex, onesignal, queues, dispatcher, logger } = context;
-  const reminder = await Reminder.query(knex).findById(job.data.rowId);
+  const reminder = await findReminder(knex, job.data.rowId);
   if (!reminder) return { skipped: 'missing' };
   // An earlier call got no usable answer (worker killed mid-call, timeout, 5xx): it may have
   // created the notification. Withdrawn since or not, the call is made again with the same
@@ -27,9 +32,11 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
 
   const now = new Date();
   if (!onesignal)
-    return { status: await settle(knex, reminder.id, 'skipped', { status_reason: 'not_configured' }) };
+    return {
+      status: await settleReminder(knex, reminder.id, 'skipped', { status_reason: 'not_configured' }),
+    };
   if (reminder.send_after.getTime() <= now.getTime())
-    return { status: await settle(knex, reminder.id, 'skipped', { status_reason: 'expired' }) };
+    return { status: await settleReminder(knex, reminder.id, 'skipped', { status_reason: 'expired' }) };
   // More than 30 days ahead: OneSignal would refuse it; come back when it is in range.
   const handOver = handOverAt(reminder.send_after, now);
   if (handOver.getTime() > now.getTime() + 1000 && token) {
@@ -37,22 +44,16 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
     throw new DelayedError();
   }
 
-  // Claim: from here a cancel must go through OneSignal (the call may create it). The
-  // user's sub and erasure mark come back with the claim, in the same round trip (a
-  // reminder always has its user: the foreign key cascades).
-  const [user] = (await knex('reminders')
-    .updateFrom('users')
-    .where('reminders.id', reminder.id)
-    .whereIn('reminders.status', unanswered ? ['pending', 'cancel_requested'] : ['pending'])
-    .where('users.id', knex.ref('reminders.user_id'))
-    .update({ schedule_sent_at: now, attempts: job.attemptsMade + 1, updated_at: now })
-    .returning(['users.cognito_sub', 'users.deleted_at'])) as Array<{
-    cognito_sub: string;
-    deleted_at: Date | null;
-  }>;
+  const user = await claimForScheduling(knex, reminder.id, {
+    retryingUnanswered: unanswered,
+    attempts: job.attemptsMade + 1,
+    now,
+  });
   if (!user) return { skipped: 'cancelled meanwhile' };
   if (user.deleted_at && !unanswered)
-    return { status: await settle(knex, reminder.id, 'cancelled', { status_reason: 'account_erased' }) };
+    return {
+      status: await settleReminder(knex, reminder.id, 'cancelled', { status_reason: 'account_erased' }),
+    };
 
   const outcome = boundRateLimit(
     job,
@@ -67,27 +68,19 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
 
   switch (outcome.kind) {
     case 'created': {
-      const [row] = (await knex('reminders')
-        .where({ id: reminder.id })
-        .update({
-          onesignal_id: outcome.onesignalId,
-          status: knex.raw(`case when status = 'pending' then 'scheduled' else status end`),
-          last_error: null,
-          updated_at: knex.fn.now(),
-        })
-        .returning('status')) as Array<{ status: ReminderStatus }>;
+      const status = await recordScheduled(knex, reminder.id, outcome.onesignalId);
       // A cancel raced this call: the notification now exists, so delete it there too.
-      if (row?.status === 'cancel_requested')
+      if (status === 'cancel_requested')
         await dispatcher.dispatch([{ job: 'cancelReminder', rowId: reminder.id }]);
       logger.info(
-        { reminder_id: reminder.id, type: reminder.type, status: row?.status },
+        { reminder_id: reminder.id, type: reminder.type, status },
         'reminder scheduled at OneSignal',
       );
-      return { status: row?.status };
+      return { status };
     }
     case 'not_sent':
       return {
-        status: await settle(knex, reminder.id, 'skipped', {
+        status: await settleReminder(knex, reminder.id, 'skipped', {
           status_reason: outcome.reason,
           last_error: null,
         }),
@@ -97,13 +90,12 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
       await queues.reminders.rateLimit(outcome.retryAfterMs);
       throw new RateLimitError();
     case 'retryable':
-      await knex('reminders')
-        .where({ id: reminder.id })
-        .update({ last_error: outcome.reason, updated_at: knex.fn.now() });
-      if (isLastAttempt(job)) await settle(knex, reminder.id, 'failed', { last_error: outcome.reason });
+      await recordError(knex, reminder.id, outcome.reason);
+      if (isLastAttempt(job))
+        await settleReminder(knex, reminder.id, 'failed', { last_error: outcome.reason });
       throw new Error(outcome.reason);
     case 'rejected':
-      await settle(knex, reminder.id, 'failed', { last_error: outcome.reason });
+      await settleReminder(knex, reminder.id, 'failed', { last_error: outcome.reason });
       throw new UnrecoverableError(outcome.reason);
   }
 };

@@ -1,9 +1,8 @@
 import { RateLimitError, UnrecoverableError } from 'bullmq';
-import { Reminder } from '../../shared/db/models/reminder.js';
-import { jobIdFor } from '../../shared/queues.js';
-import type { Processor } from '../context.js';
-import { boundRateLimit, isLastAttempt } from '../job-attempts.js';
-import { settle } from '../reminders/transitions.js';
+import { jobIdFor } from '../shared/queues.js';
+import type { Processor } from '../worker/context.js';
+import { boundRateLimit, isLastAttempt } from '../worker/job-attempts.js';
+import { failCancel, findReminder, recordError, settleReminder } from './repository.js';
 
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -25,7 +24,7 @@ function goneReason(attemptsMade: number, reason: string): string {
  */
 export const processCancelReminder: Processor = async (job, context) => {
   const { knex, onesignal, queues } = context;
-  let reminder = await Reminder.query(knex).findById(job.data.rowId);
+  let reminder = await findReminder(knex, job.data.rowId);
   if (!reminder || reminder.status !== 'cancel_requested') return { skipped: reminder?.status ?? 'missing' };
 
   if (!reminder.onesignal_id) {
@@ -33,21 +32,21 @@ export const processCancelReminder: Processor = async (job, context) => {
     if (LIVE_JOB_STATES.has(scheduleState))
       throw new Error('the schedule call is still in flight; waiting for its outcome');
     // Re-read after checking the job: a schedule that just finished has written its id by now.
-    reminder = (await Reminder.query(knex).findById(reminder.id))!;
+    reminder = (await findReminder(knex, reminder.id))!;
     if (reminder.status !== 'cancel_requested') return { skipped: reminder.status };
-    if (!reminder.onesignal_id) return { status: await settle(knex, reminder.id, 'cancelled', {}) };
+    if (!reminder.onesignal_id) return { status: await settleReminder(knex, reminder.id, 'cancelled', {}) };
   }
   if (!onesignal)
-    return { status: await settle(knex, reminder.id, 'failed', { last_error: 'not_configured' }) };
+    return { status: await settleReminder(knex, reminder.id, 'failed', { last_error: 'not_configured' }) };
 
   // A 429 waits without spending an attempt, a bounded number of times (boundRateLimit).
   const outcome = boundRateLimit(job, await onesignal.cancelNotification(reminder.onesignal_id));
   switch (outcome.kind) {
     case 'cancelled':
-      return { status: await settle(knex, reminder.id, 'cancelled', { last_error: null }) };
+      return { status: await settleReminder(knex, reminder.id, 'cancelled', { last_error: null }) };
     case 'gone':
       return {
-        status: await settle(knex, reminder.id, 'cancelled', {
+        status: await settleReminder(knex, reminder.id, 'cancelled', {
           status_reason: goneReason(job.attemptsMade, outcome.reason),
         }),
       };
@@ -55,18 +54,11 @@ export const processCancelReminder: Processor = async (job, context) => {
       await queues.reminders.rateLimit(outcome.retryAfterMs);
       throw new RateLimitError();
     case 'retryable':
-      await knex('reminders')
-        .where({ id: reminder.id })
-        .update({ last_error: outcome.reason, updated_at: knex.fn.now() });
-      if (isLastAttempt(job))
-        await knex('reminders')
-          .where({ id: reminder.id, status: 'cancel_requested' })
-          .update({ status: 'failed' });
+      await recordError(knex, reminder.id, outcome.reason);
+      if (isLastAttempt(job)) await failCancel(knex, reminder.id);
       throw new Error(outcome.reason);
     case 'rejected':
-      await knex('reminders')
-        .where({ id: reminder.id, status: 'cancel_requested' })
-        .update({ status: 'failed', last_error: outcome.reason });
+      await failCancel(knex, reminder.id, outcome.reason);
       throw new UnrecoverableError(outcome.reason);
   }
 };

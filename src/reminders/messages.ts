@@ -1,4 +1,4 @@
-import type { Reminder } from '../../shared/db/models/reminder.js';
+import type { Reminder } from './model.js';
 
 /** What the push says. English only for now: the seed's headings are `{ en: … }`. */
 export function reminderMessage(reminder: Pick<Reminder, 'type' | 'aligner_number'>): {
