@@ -173,7 +173,10 @@ export async function startWorkerRuntime(
           { grace_ms: graceMs },
           'active jobs did not finish in time; they will be retried after the stall interval',
         );
-        await Promise.all(workers.map((worker) => worker.close(true)));
+        // A close already under way cannot be forced (BullMQ returns the pending one), so
+        // it is left behind: dropping the connections below ends it, and the jobs' locks
+        // expire for another worker to take them.
+        graceful.catch(() => undefined);
       }
       await closeQueues(queues);
       context.s3.destroy();

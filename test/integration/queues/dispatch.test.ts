@@ -166,6 +166,25 @@ describe('worker runtime', () => {
   });
 });
 
+describe('worker stop with a job that never finishes', () => {
+  it('returns once its grace has passed, without waiting for the job', async () => {
+    let startedResolve: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (startedResolve = resolve));
+    const worker = await startTestWorker(app.config, {
+      eraseAccount: async () => {
+        startedResolve();
+        await new Promise(() => undefined);
+      },
+    });
+    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
+    await started;
+    const stopping = Date.now();
+    await worker.stop(500);
+    expect(Date.now() - stopping).toBeLessThan(3000);
+    expect(worker.logs.text()).toContain('active jobs did not finish in time');
+  });
+});
+
 describe('sweeper and finished jobs', () => {
   it('re-enqueues a row whose job failed without updating it (a crash on the last attempt)', async () => {
     const rowId = randomUUID();
