@@ -1,3 +1,4 @@
+import { isLocalDate } from '../shared/domain/local-time.js';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 
@@ -25,15 +26,37 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-/** The sort key inside a cursor; a cursor that was not made by us is a 422 on `query.cursor`. */
-export function decodeCursor(cursor: string | undefined, arity: number): CursorKey | undefined {
+/** What each part of a cursor is; decodeCursor checks it before it reaches a Postgres cast. */
+const CURSOR_PARTS = {
+  /** `cursorTimestamp`'s text: UTC with microseconds, a real instant. */
+  timestamp: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/)
+    .refine((text) => isLocalDate(text.slice(0, 10))),
+  date: z.string().refine(isLocalDate),
+  uuid: z.uuid(),
+  text: z.string(),
+  /** A positive int4 (dentist ids are Jarvis's). */
+  int4: z.number().int().min(1).max(2_147_483_647),
+} as const;
+export type CursorPart = keyof typeof CURSOR_PARTS;
+
+/**
+ * The sort key inside a cursor, each part of the kind given; a cursor that was not made
+ * by this endpoint (forged, another endpoint's, or of the wrong types) is a 422 on
+ * `query.cursor`.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  parts: readonly CursorPart[],
+): CursorKey | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(key) &&
-      key.length === arity &&
-      key.every((part) => typeof part === 'string' || (typeof part === 'number' && Number.isFinite(part)))
+      key.length === parts.length &&
+      parts.every((part, index) => CURSOR_PARTS[part].safeParse(key[index]).success)
     ) {
       return key as CursorKey;
     }

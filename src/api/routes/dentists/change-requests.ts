@@ -1,8 +1,7 @@
 import type { Knex } from 'knex';
-import { z } from 'zod';
 import { ONE_OPEN_REQUEST_INDEX } from '../../../shared/db/models/dentist-change-request.js';
 import { commitThenDispatch } from '../../../shared/db/transaction.js';
-import { AppError, conflict, notFound, validationFailed } from '../../../shared/errors.js';
+import { AppError, conflict, notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 import { cursorTimestamp, decodeCursor, toPage } from '../../pagination.js';
 import { presentChangeRequest, withDentist, type ChangeRequestRow } from './present.js';
@@ -57,13 +56,9 @@ export async function createChangeRequest(
 }
 
 /** What `cursorTimestamp` and the id make: checked before it reaches SQL. */
-const requestCursor = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), z.uuid()]);
-
 /** The user's requests, newest first. */
 export async function listChangeRequests(knex: Knex, userId: string, query: ChangeRequestsQuery) {
-  const after = decodeCursor(query.cursor, 2);
-  if (after && !requestCursor.safeParse(after).success)
-    throw validationFailed([{ path: 'query.cursor', message: 'is not a cursor returned by this endpoint' }]);
+  const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
   const rows = (await withDentist(knex)
     .select(knex.raw(cursorTimestamp('r.created_at')))
     .where('r.user_id', userId)

@@ -92,7 +92,7 @@ export const imageRoutes = [
     },
     handler: async (ctx, { params, query }, deps) => {
       const user = await findProfile(deps.knex, params.cognito_sub);
-      const after = decodeCursor(query.cursor, 2);
+      const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
       const rows = (await Image.query(deps.knex)
         .select('*', deps.knex.raw(cursorTimestamp('created_at')))
         .where({ user_id: user.id, status: 'uploaded' })

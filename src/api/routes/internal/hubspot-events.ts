@@ -62,7 +62,7 @@ export const internalHubspotRoutes = [
       422: { description: 'Invalid query' },
     },
     handler: async (ctx, { query }, deps) => {
-      const after = decodeCursor(query.cursor, 2);
+      const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
       const rows = (await deps
         .knex('hubspot_events')
         .select('*', deps.knex.raw(cursorTimestamp('received_at')))

@@ -56,7 +56,7 @@ export const notificationRoutes = [
     },
     handler: async (ctx, { params, query }, deps) => {
       const user = await findProfile(deps.knex, params.cognito_sub);
-      const after = decodeCursor(query.cursor, 2);
+      const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
       const rows = await pageOfReminders(deps.knex, user.id, {
         status: query.status,
         type: query.type,
