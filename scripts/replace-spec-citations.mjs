@@ -65,11 +65,12 @@ const QUALIFIERS = [
 const ANCHORS = {
   1: {
     line: [
-      [/idempotency/i, 'idempotency-key'],
+      [/idempotency|printable ascii|key answers/i, 'idempotency-key'],
       [/request id|gives every request an id/i, 'request-ids'],
       [/openapi/i, 'openapi'],
       [/paginat|cursor|limit defaults/i, 'pagination'],
-      [/problem|5xx|\b500\b|\b413\b|\b415\b|\b422\b|error|refus|json only|hostile/i, 'errors'],
+      [/json only/i, 'json'],
+      [/problem|5xx|\b500\b|\b413\b|\b415\b|\b422\b|error|refus|hostile/i, 'errors'],
       [/utc|instants|milliseconds/i, 'json'],
     ],
   },
@@ -86,6 +87,7 @@ const ANCHORS = {
   3: {
     line: [
       [/reminder settings|\bsettings\b/i, 'docs/reminders.md#settings'],
+      [/PUT `?\/treatment\b(?!\/)/, 'treatment'],
       [/wear-stats|wear stats/i, 'wear-stats'],
       [/wear-session|wear session|out-of-mouth|\bsessions?\b/i, 'wear-sessions'],
       [/aligner-changes|aligner change/i, 'aligner-changes'],
@@ -96,12 +98,13 @@ const ANCHORS = {
       [/export|right of access/i, 'export'],
       [/profile|hubspot contact/i, 'profile'],
       [/directory|dentists\b/i, 'docs/dentists.md#directory'],
-      [/PUT `?\/treatment|treatment plan/i, 'treatment'],
+      [/treatment plan/i, 'treatment'],
     ],
     path: [
       [/wear-stats/, 'wear-stats'],
       [/\/wear\//, 'wear-sessions'],
       [/\/images\//, 'photos'],
+      [/dentist_change_requests|dentist-change/, 'docs/dentists.md#change-requests'],
       [/\/dentists\//, 'docs/dentists.md'],
       [/\/settings\//, 'docs/reminders.md#settings'],
       [/\/treatment\//, 'treatment'],
@@ -111,10 +114,10 @@ const ANCHORS = {
   },
   4: {
     line: [
-      [/cancel|already sent|unknown to onesignal/i, 'cancel'],
-      [/\b429\b|rate ?limit|retry-after|hands a reminder|seed's body|schedule/i, 'schedule'],
       [/wear reminder/i, 'wear-reminders'],
       [/progress reminder/i, 'progress-reminders'],
+      [/cancel|already sent|unknown to onesignal/i, 'cancel'],
+      [/\b429\b|rate ?limit|retry-after|hands a reminder|seed's body|schedule/i, 'schedule'],
       [/which reminders should exist|push reminder/i, 'reminder-rows'],
     ],
     path: [
@@ -151,7 +154,7 @@ const ANCHORS = {
   },
   9: {
     line: [
-      [/redact|log line|logs|secret|credential|personal data/i, 'logs'],
+      [/redact|log line|logs|secret|credential|personal data|no jwt/i, 'logs'],
       [/health|ready|readiness/i, 'health-and-readiness'],
       [/metrics|prometheus/i, 'metrics'],
       [/bull board/i, 'bull-board'],
@@ -180,9 +183,15 @@ const PHRASES = [
   [/returns the exact SPEC shape/, 'returns the exact shape of docs/resources.md#wear-stats'],
   [/allows as many days as the SPEC\b/, 'allows as many days as docs/resources.md#wear-stats'],
   [/SPEC §2's table/, 'the table of docs/auth.md#callers'],
+  [/\(SPEC §6\), and the user it is linked to/, '(docs/hubspot.md#ordering), and the user it is linked to'],
+  [/\(SPEC §7 still holds per row:/, '(docs/dispatch.md still holds per row:'],
+  [
+    /in the shapes the API already uses \(SPEC §3$/,
+    'in the shapes the API already uses (docs/resources.md#export:',
+  ],
 ];
 
-function resolve(section, qualifier, line, path) {
+function resolve(section, qualifier, line, previous, path) {
   for (const [pattern, target] of QUALIFIERS) {
     if (qualifier !== undefined && pattern.test(qualifier))
       return { target, consumed: qualifier.match(pattern)[0] };
@@ -196,6 +205,8 @@ function resolve(section, qualifier, line, path) {
     consumed: '',
   });
   for (const [pattern, anchor] of rules.line ?? []) if (pattern.test(line)) return pick(anchor);
+  // A comment's sentence may begin on the line before the citation.
+  for (const [pattern, anchor] of rules.line ?? []) if (pattern.test(previous)) return pick(anchor);
   for (const [pattern, anchor] of rules.path ?? []) if (pattern.test(path)) return pick(anchor);
   if (rules.default) return pick(rules.default);
   return { target: doc, consumed: '' };
@@ -206,7 +217,7 @@ function resolve(section, qualifier, line, path) {
  * is `SPEC` (or `SPEC's`) then one or more sections (`§4`, `§3 Photos`, `§4, §5`,
  * `§4 and §5`), each section possibly followed by a qualifier that names its part.
  */
-function rewriteLine(line, path) {
+function rewriteLine(line, previous, path) {
   let out = line;
   for (const [pattern, replacement] of PHRASES) out = out.replace(pattern, replacement);
   // Walk the numbered citations left to right, rebuilding the line.
@@ -222,7 +233,7 @@ function rewriteLine(line, path) {
     for (;;) {
       const rest = out.slice(cursor);
       const qualifier = rest.startsWith(' ') ? rest.slice(1) : undefined;
-      const resolved = resolve(section, qualifier, out, path);
+      const resolved = resolve(section, qualifier, out, previous, path);
       if (!resolved) return undefined;
       if (resolved.consumed) cursor += 1 + resolved.consumed.length;
       cited.push(resolved.target);
@@ -238,6 +249,11 @@ function rewriteLine(line, path) {
   }
   result += out.slice(index);
   return /\bSPEC\b/.test(result) ? undefined : result;
+}
+
+/** The line when it is a comment (its words may begin the citing sentence), else ''. */
+function commentLine(line = '') {
+  return /^\s*(\*|\/\/|#|\/\*)/.test(line) ? line : '';
 }
 
 /** Targets interleaved with their separators; two targets in one document cite it once. */
@@ -284,11 +300,12 @@ for (const target of TARGETS) {
     const path = relative(ROOT, file);
     const text = readFileSync(file, 'utf8');
     if (!/\bSPEC\b/.test(text)) continue;
-    const lines = text.split('\n');
+    const original = text.split('\n');
+    const lines = [...original];
     let changed = false;
     lines.forEach((line, i) => {
       if (!/\bSPEC\b/.test(line)) return;
-      const next = rewriteLine(line, path);
+      const next = rewriteLine(line, commentLine(original[i - 1]), path);
       if (next === undefined) {
         failures.push(`${path}:${i + 1}: ${line.trim()}`);
         return;
