@@ -1,7 +1,8 @@
 import { ensureDatabaseExists, migrateToLatest } from '../shared/db/migrations.js';
 import { createLogger } from '../shared/logger.js';
 import { loadConfigOrExit } from '../shared/process/load-config.js';
-import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
+import { retryUntil } from '../shared/process/retry-until.js';
+import { onShutdownSignal } from '../shared/process/shutdown.js';
 import { closeApiDeps, createApiDeps } from './bootstrap.js';
 import { logIntegrations } from '../shared/integrations.js';
 import { gracefulClose } from './graceful-close.js';

@@ -1,7 +1,8 @@
 import { pendingMigrations } from '../shared/db/migrations.js';
 import { createLogger } from '../shared/logger.js';
 import { loadConfigOrExit } from '../shared/process/load-config.js';
-import { onShutdownSignal, retryUntil } from '../shared/process/shutdown.js';
+import { retryUntil } from '../shared/process/retry-until.js';
+import { onShutdownSignal } from '../shared/process/shutdown.js';
 import { logIntegrations } from '../shared/integrations.js';
 import { createKnex } from '../shared/db/knex.js';
 import { createHealthServer } from './health-server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../src/shared/logger.js';
-import { retryUntil } from '../../src/shared/process/shutdown.js';
+import { retryUntil } from '../../src/shared/process/retry-until.js';
 import { LogCapture } from '../support/logs.js';
 
 function capturedLogger() {
