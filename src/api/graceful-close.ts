@@ -1,4 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import { responsesInFlight } from './responses-in-flight.js';
 
 /**
  * Graceful close for an HTTP server (SPEC §9): stop accepting, answer every request in
@@ -12,23 +13,21 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
  */
 export function gracefulClose(server: Server): () => Promise<void> {
   let closing = false;
-  const answering = new Set<ServerResponse>();
+  const answering = responsesInFlight(server);
 
   const closeAfterAnswer = (res: ServerResponse) => {
     if (!res.headersSent) res.shouldKeepAlive = false;
     else res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
   };
 
-  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-    answering.add(res);
-    res.once('close', () => answering.delete(res));
+  answering.onEach((res) => {
     if (closing) closeAfterAnswer(res);
   });
 
   return async () => {
     closing = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const res of answering) closeAfterAnswer(res);
+    for (const res of [...answering.all()]) closeAfterAnswer(res);
     server.closeIdleConnections();
     await closed;
   };

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from '../shared/logger.js';
 import { problemDocument, problemTitle, type Problem } from './middleware/problem.js';
+import { responsesInFlight } from './responses-in-flight.js';
 
 /**
  * The API's HTTP server. Requests Node's parser refuses (a malformed request line,
@@ -15,11 +16,7 @@ export function createApiServer(app: Koa, logger: Logger): Server {
   const server = createServer(app.callback());
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
-  const answering = new Map<Socket, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    answering.set(req.socket, res);
-    res.once('close', () => answering.delete(req.socket));
-  });
+  const answering = responsesInFlight(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // The client went away: there is nobody to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -38,7 +35,7 @@ export function createApiServer(app: Koa, logger: Logger): Server {
     };
     // A request pipelined behind one still being answered: writing now would corrupt
     // that answer, so the refusal follows it.
-    const underWay = answering.get(socket);
+    const underWay = answering.on(socket);
     if (underWay) underWay.once('close', () => (socket.writable ? refuse() : socket.destroy()));
     else refuse();
   });
