@@ -9,7 +9,10 @@ export type AuthScheme = 'jwt' | 'api_key' | 'hubspot_signature' | 'none';
 
 export interface ResponseSpec {
   description: string;
+  /** A JSON body (`application/json`). */
   schema?: ZodType;
+  /** A body that is not JSON, e.g. `text/plain` (documented as a string). */
+  mediaType?: string;
 }
 
 type Out<S> = S extends ZodType ? z.output<S> : undefined;
@@ -40,6 +43,11 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   invalidBody?: { status: 400; code: string };
   /** Accepts `Idempotency-Key` (mobile POSTs, SPEC §1). */
   idempotent?: boolean;
+  /**
+   * False for a route that never answers 503 `service_unavailable` when Postgres is down
+   * (it does not query it, or reports the outage itself, as /ready does); default true.
+   */
+  usesDatabase?: boolean;
   handler: (ctx: Context, input: RouteInput<P, Q, B>, deps: AppDeps) => Promise<void>;
 }
 

@@ -12,10 +12,12 @@ export const OPENAPI_VERSION = '3.1.1';
 export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string; description: string };
-  tags: Array<{ name: string }>;
+  servers: Array<{ url: string; description: string }>;
+  tags: Array<{ name: string; description?: string }>;
   paths: Record<string, Record<string, Operation>>;
   components: {
     schemas: Record<string, JsonSchema>;
+    responses: Record<string, unknown>;
     parameters: Record<string, unknown>;
     headers: Record<string, unknown>;
     securitySchemes: typeof securitySchemes;
@@ -30,6 +32,26 @@ const DESCRIPTION = `Back end of the Aligner Tracker mobile app.
 
 Errors are RFC 9457 problem documents (\`application/problem+json\`) with a stable \`code\`.
 Mobile POSTs take an optional \`Idempotency-Key\`: a retry with the same key and body gets the first response again for 24 h.`;
+
+/** One line per tag of the route table; a tag missing here is left without one (the document test says so). */
+export const TAG_DESCRIPTIONS: Record<string, string> = {
+  operations: 'Liveness, readiness and Prometheus metrics, for the platform rather than the app',
+  profile: "The signed-in user's profile, its deletion (GDPR erasure) and its export",
+  treatment: 'The aligner treatment plan, aligner changes and extensions',
+  reminders: 'Reminder settings and the notifications sent',
+  photos: 'Progress photos: presigned uploads to S3, listing, download and deletion',
+  wear: 'Wear sessions (aligners out of the mouth) and daily wear statistics',
+  dentists: 'The dentist directory, and requests to change dentist',
+  internal: 'For Jarvis and other internal services (x-api-key): users, dentists, treatments, HubSpot events',
+  hubspot: 'HubSpot webhook deliveries, signed with signature v3',
+};
+
+/**
+ * Relative, so the document is right wherever the API is served (localhost, staging,
+ * production): a client resolves it against the URL it fetched /openapi.json from.
+ * No config value names the public URL, and a wrong absolute one would be worse than none.
+ */
+const SERVERS = [{ url: '/', description: 'This server: where this document was fetched from' }];
 
 function componentsBase(components: SchemaComponents) {
   components.add('Problem', toJsonSchema(problemSchema, 'output', components));
@@ -88,9 +110,19 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], version: strin
   return {
     openapi: OPENAPI_VERSION,
     info: { title: 'Aligner Tracker API', version, description: DESCRIPTION },
+    servers: SERVERS,
     // In the route table's order, which groups the API the way a reader meets it.
-    tags: [...new Set(routes.map((route) => route.tag))].map((name) => ({ name })),
+    tags: [...new Set(routes.map((route) => route.tag))].map((name) => ({
+      name,
+      ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}),
+    })),
     paths,
-    components: { schemas: components.schemas, parameters, headers, securitySchemes },
+    components: {
+      schemas: components.schemas,
+      responses: components.responses,
+      parameters,
+      headers,
+      securitySchemes,
+    },
   };
 }

@@ -12,6 +12,8 @@ const COMPONENT = '#/components/schemas/';
  */
 export class SchemaComponents {
   readonly schemas: Record<string, JsonSchema> = {};
+  /** The document's `components.responses`: answers many operations share, by name. */
+  readonly responses: Record<string, unknown> = {};
   #anonymous = 0;
 
   add(name: string, schema: JsonSchema): string {

@@ -18,6 +18,7 @@ export function docsRoutes(document: OpenApiDocument): AnyRoute[] {
       summary: 'The OpenAPI 3.1 document of this API',
       tag: DOCS_TAG,
       auth: 'none',
+      usesDatabase: false,
       responses: { 200: { description: 'OpenAPI 3.1 document' } },
       handler: async (ctx) => {
         ctx.type = 'application/json';
@@ -30,6 +31,7 @@ export function docsRoutes(document: OpenApiDocument): AnyRoute[] {
       summary: 'Swagger UI rendering /openapi.json',
       tag: DOCS_TAG,
       auth: 'none',
+      usesDatabase: false,
       responses: { 200: { description: 'HTML page' } },
       handler: async (ctx) => {
         ctx.type = 'text/html; charset=utf-8';
@@ -42,6 +44,7 @@ export function docsRoutes(document: OpenApiDocument): AnyRoute[] {
       summary: 'A Swagger UI file (a fixed list; anything else is 404)',
       tag: DOCS_TAG,
       auth: 'none',
+      usesDatabase: false,
       params: z.object({ name: z.string() }),
       responses: { 200: { description: 'The file' }, 404: { description: 'No such file' } },
       handler: async (ctx, { params }) => {

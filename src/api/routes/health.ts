@@ -13,6 +13,7 @@ export const healthRoutes = [
     summary: 'Liveness: 200 while the process runs (no dependency checks)',
     tag: 'operations',
     auth: 'none',
+    usesDatabase: false,
     responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
     handler: async (ctx) => {
       ctx.body = { status: 'ok' };
@@ -24,6 +25,7 @@ export const healthRoutes = [
     summary: 'Readiness: Postgres, Redis and migrations',
     tag: 'operations',
     auth: 'none',
+    usesDatabase: false,
     responses: {
       200: { description: 'Ready to serve', schema: readinessSchema },
       503: { description: 'A dependency is not ready; `checks` names it', schema: readinessSchema },
@@ -40,7 +42,8 @@ export const healthRoutes = [
     summary: 'Prometheus metrics: HTTP durations by route template, queue depths, process',
     tag: 'operations',
     auth: 'none',
-    responses: { 200: { description: 'Prometheus text exposition format' } },
+    usesDatabase: false,
+    responses: { 200: { description: 'Prometheus text exposition format', mediaType: 'text/plain' } },
     handler: async (ctx, _input, deps) => {
       const { contentType, body } = await deps.metrics.render();
       ctx.type = contentType;

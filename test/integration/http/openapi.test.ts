@@ -11,6 +11,7 @@ import { DOCS_TAG } from '../../../src/api/routes/docs.js';
 import { routes } from '../../../src/api/routes/index.js';
 import { PROJECT_ROOT } from '../../../src/shared/db/paths.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
+import { resolvedOperation } from '../../support/openapi.js';
 import { launchChromium } from '../../support/browser.js';
 
 interface Parameter {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   document = (await (await app.request('/openapi.json')).json()) as OpenApiDocument;
   operations = documented.map((route) => ({
     route,
-    operation: document.paths[openApiPath(route.path)]?.[route.method] as Operation | undefined,
+    operation: resolvedOperation(document, route) as Operation | undefined,
   }));
 });
 afterAll(() => app.close());
@@ -149,9 +150,11 @@ describe('GET /openapi.json', () => {
         const response = operation?.responses[status];
         const expected = spec.schema
           ? { 'application/json': { schema: jsonSchema(spec.schema, 'output') } }
-          : Number(status) >= 400
-            ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
-            : undefined;
+          : spec.mediaType
+            ? { [spec.mediaType]: { schema: { type: 'string' } } }
+            : Number(status) >= 400
+              ? { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+              : undefined;
         expect({ route: label(route), status, content: response?.content }).toEqual({
           route: label(route),
           status,
@@ -186,6 +189,48 @@ describe('GET /openapi.json', () => {
         in: 'header',
         name: 'X-HubSpot-Signature-v3',
       }),
+    });
+  });
+
+  it('names its server relatively, and describes every tag', () => {
+    expect(document.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(document.tags.map((tag) => tag.name)).toEqual([...new Set(documented.map((route) => route.tag))]);
+    expect(document.tags.filter((tag) => !tag.description).map((tag) => tag.name)).toEqual([]);
+  });
+
+  it('gives every date-only field, in bodies, queries and responses, `format: date`', () => {
+    const undated: string[] = [];
+    const visit = (value: unknown, where: string): void => {
+      if (value === null || typeof value !== 'object') return;
+      for (const [key, item] of Object.entries(value)) {
+        visit(item, `${where}/${key}`);
+        if (!/\/properties$/.test(where) || !/(_on|^date)$/.test(key)) continue;
+        const schema = item as { format?: string; anyOf?: Array<{ format?: string }> };
+        const formats = [schema.format, ...(schema.anyOf ?? []).map((option) => option.format)];
+        if (!formats.includes('date')) undated.push(`${where}/${key}`);
+      }
+    };
+    visit(document, '#');
+    expect(undated).toEqual([]);
+    const statsQuery = operations
+      .find(({ route }) => route.path.endsWith('/wear-stats'))
+      ?.operation?.parameters?.filter((parameter) => parameter.in === 'query');
+    expect(
+      statsQuery?.map((parameter) => [parameter.name, (parameter.schema as { format?: string }).format]),
+    ).toEqual([
+      ['from', 'date'],
+      ['to', 'date'],
+    ]);
+    const treatment = document.paths['/auth/users/{cognito_sub}/treatment']?.put?.requestBody?.content[
+      'application/json'
+    ]?.schema as { properties: Record<string, { format?: string }> };
+    expect(treatment.properties.started_on?.format).toBe('date');
+  });
+
+  it('declares /metrics as text/plain (the Prometheus exposition format)', () => {
+    const metrics = operations.find(({ route }) => route.path === '/metrics')?.operation;
+    expect(metrics?.responses['200']?.content).toEqual({
+      'text/plain': { schema: { type: 'string' } },
     });
   });
 

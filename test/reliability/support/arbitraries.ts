@@ -164,6 +164,11 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Mode = 'valid' | 'mixed';
 
+// Mostly recent days, so that pairs (from/to, started_on/current_aligner_started_on) often make sense.
+const recentDay = fc
+  .integer({ min: -120, max: 3 })
+  .map((offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10));
+
 export class SchemaArbitraries {
   constructor(
     private readonly root: JsonSchema,
@@ -239,6 +244,7 @@ export class SchemaArbitraries {
         fc.uuid(),
         fc.uuid({ version: 4 }),
       );
+    if (schema.format === 'date') return recentDay;
     if (schema.format === 'date-time')
       return fc
         .tuple(
@@ -259,15 +265,11 @@ export class SchemaArbitraries {
 
   /** Strings a field with no format may want: dates, zones, words; by its name where that helps. */
   private plausibleString(name: string): fc.Arbitrary<string> {
-    // Mostly recent days, so that pairs (from/to, started_on/current_aligner_started_on) often make sense.
-    const day = fc
-      .integer({ min: -120, max: 3 })
-      .map((offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10));
     const zone = fc.constantFrom('Europe/London', 'America/New_York', 'Asia/Kolkata', 'UTC', 'Etc/GMT+12');
     const word = fc.constantFrom('Sam', 'Leeds', 'Dr Who', 'en', 'en-GB', 'front', 'moved house');
-    if (/(_on|^from|^to|date)$/.test(name)) return day;
+    if (/(_on|^from|^to|date)$/.test(name)) return recentDay;
     if (/zone/.test(name)) return zone;
-    return fc.oneof(day, zone, word);
+    return fc.oneof(recentDay, zone, word);
   }
 
   /** Values at and just past each bound of the schema, and of its neighbouring types. */

@@ -9,9 +9,9 @@ export const LATEST_DATE = '2099-12-31';
 
 const DATE_MESSAGE = 'must be a date (YYYY-MM-DD)';
 
-export const localDate = z
-  .string({ error: DATE_MESSAGE })
-  .max(10, { error: DATE_MESSAGE, abort: true })
+// z.iso.date() documents `format: date`; isLocalDate still refuses years 0000 and 9999.
+export const localDate = z.iso
+  .date({ error: DATE_MESSAGE, abort: true })
   .refine(isLocalDate, { error: DATE_MESSAGE, abort: true })
   .refine((value) => value >= EARLIEST_DATE && value <= LATEST_DATE, {
     error: `must be between ${EARLIEST_DATE} and ${LATEST_DATE}`,
@@ -90,16 +90,16 @@ export const treatmentResponse = z.object({
   total_aligners: z.number().int(),
   current_aligner: z.number().int(),
   change_interval_days: z.number().int(),
-  started_on: z.string(),
-  current_aligner_started_on: z.string(),
+  started_on: z.iso.date(),
+  current_aligner_started_on: z.iso.date(),
   /** Days the current aligner has been extended by (reset by each aligner change). */
   extension_days: z.number().int(),
   /** null when the treatment is completed */
-  next_change_on: z.string().nullable(),
+  next_change_on: z.iso.date().nullable(),
   days_left: z.number().int().nullable(),
   progress_percent: z.number(),
   daily_wear_goal_minutes: z.number().int(),
-  estimated_completion_on: z.string().nullable(),
+  estimated_completion_on: z.iso.date().nullable(),
   updated_at: z.string(),
 });
 export type TreatmentResponse = z.output<typeof treatmentResponse>;
@@ -107,7 +107,7 @@ export type TreatmentResponse = z.output<typeof treatmentResponse>;
 export const alignerChangeResponse = z.object({
   id: z.uuid(),
   aligner_number: z.number().int(),
-  changed_on: z.string(),
+  changed_on: z.iso.date(),
   created_at: z.string(),
 });
 

@@ -74,8 +74,8 @@ export const listSessionsQuery = z
   });
 export type ListSessionsQuery = z.output<typeof listSessionsQuery>;
 
-const localDate = z
-  .string({ error: 'must be a date (YYYY-MM-DD)' })
+const localDate = z.iso
+  .date({ error: 'must be a date (YYYY-MM-DD)', abort: true })
   .refine(isLocalDate, { error: 'must be a date (YYYY-MM-DD)' });
 
 export const wearStatsQuery = z
@@ -103,7 +103,7 @@ export const wearSessionResponse = z.object({
 export const wearStatsResponse = z.object({
   days: z.array(
     z.object({
-      date: z.string(),
+      date: z.iso.date(),
       out_minutes: z.number().int(),
       wear_minutes: z.number().int(),
       goal_minutes: z.number().int(),
