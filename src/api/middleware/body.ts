@@ -14,8 +14,16 @@ export const JSON_BODY_LIMIT = '1mb';
  */
 export const JSON_MAX_DEPTH = 64;
 
+/**
+ * What requireJsonBody lets through is what gets parsed: any `+json` type too. The
+ * parser's own list names only a few, and a body it skips would go unread, answered as
+ * if missing, and with a large one the connection could break mid-answer.
+ */
+const JSON_TYPES = { json: ['application/json', 'application/*+json'] };
+
 const parseJsonBody = bodyParser({
   enableTypes: ['json'],
+  extendTypes: JSON_TYPES,
   jsonLimit: JSON_BODY_LIMIT,
   strict: true,
   // keep the parser's own error (status 400/413) for errorHandler to map
@@ -31,6 +39,7 @@ const parseJsonBody = bodyParser({
  */
 const readBodyForSignature = bodyParser({
   enableTypes: ['json', 'text'],
+  extendTypes: JSON_TYPES,
   jsonLimit: JSON_BODY_LIMIT,
   textLimit: JSON_BODY_LIMIT,
   strict: true,

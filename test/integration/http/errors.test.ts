@@ -250,6 +250,22 @@ describe('problem details (SPEC §1)', () => {
     await expectProblem(response, 415, 'unsupported_media_type');
   });
 
+  it('reads a +json body as JSON, as it lets it through: the same answers as application/json', async () => {
+    const put = (json: unknown) =>
+      app.request(`/auth/users/${sub}`, {
+        method: 'PUT',
+        token,
+        headers: { 'content-type': 'application/merge-patch+json' },
+        body: JSON.stringify(json),
+      });
+    expect((await put(profile)).status).toBe(200);
+    await expectProblem(await put({ ...profile, email: 'not an email' }), 422, 'validation_failed');
+    // A large one is read too: refused for what it holds, not answered as if absent.
+    const padded = await put({ ...profile, pad: 'x'.repeat(800_000) });
+    const problem = await expectProblem(padded, 422, 'validation_failed');
+    expect(problem.errors).toEqual([{ path: 'body', message: 'Unrecognized key: "pad"' }]);
+  });
+
   it('answers a body without any content-type with 415', async () => {
     const response = await app.request(`/auth/users/${sub}`, {
       method: 'PUT',
