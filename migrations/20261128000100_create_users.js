@@ -1,5 +1,5 @@
 // @ts-check
-/** The people using the app: one row per Cognito user (SPEC §3 Profile). */
+/** The people using the app: one row per Cognito user (docs/resources.md#profile). */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

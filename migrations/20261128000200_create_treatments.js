@@ -1,5 +1,5 @@
 // @ts-check
-/** A user's treatment plan and where they are in it (SPEC §3 Treatment). One per user. */
+/** A user's treatment plan and where they are in it (docs/resources.md#treatment). One per user. */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

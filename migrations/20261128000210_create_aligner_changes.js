@@ -1,5 +1,5 @@
 // @ts-check
-/** The history of aligner switches (SPEC §3 `GET /treatment/aligner-changes`). */
+/** The history of aligner switches (docs/resources.md#aligner-changes). */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

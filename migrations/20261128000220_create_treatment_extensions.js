@@ -1,5 +1,5 @@
 // @ts-check
-/** Days added to an aligner's wear (SPEC §3 `POST /treatment/extensions`). */
+/** Days added to an aligner's wear (docs/resources.md#extensions). */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

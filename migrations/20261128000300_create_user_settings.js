@@ -1,5 +1,5 @@
 // @ts-check
-/** Reminder settings (SPEC §3 Reminders). A missing row means the defaults. */
+/** Reminder settings (docs/reminders.md#settings). A missing row means the defaults. */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

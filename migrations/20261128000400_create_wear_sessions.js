@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Out-of-mouth sessions (SPEC §3 Wear tracking). Postgres itself guarantees the rules
+ * Out-of-mouth sessions (docs/resources.md#wear-sessions). Postgres itself guarantees the rules
  * a race between two requests could otherwise break: one open session per user, and
  * no two sessions of a user overlapping (an open session reaches to infinity).
  */

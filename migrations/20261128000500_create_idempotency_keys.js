@@ -1,5 +1,5 @@
 // @ts-check
-/** `Idempotency-Key` records of mobile POSTs (SPEC §1): the first response, kept 24 h. */
+/** `Idempotency-Key` records of mobile POSTs (docs/conventions.md#idempotency-key): the first response, kept 24 h. */
 
 /** @param {import('knex').Knex} knex */
 export async function up(knex) {

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Account erasure (SPEC §3 DELETE): the profile disappears at once (deleted_at), and
+ * Account erasure (docs/resources.md#account-erasure): the profile disappears at once (deleted_at), and
  * the worker erases everything else, then the row itself.
  */
 

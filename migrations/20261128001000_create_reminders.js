@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Push reminders (SPEC §4): a row says what must be sent and where it stands, before
+ * Push reminders (docs/reminders.md#reminder-rows): a row says what must be sent and where it stands, before
  * any job exists. Its id is the OneSignal idempotency key.
  */
 

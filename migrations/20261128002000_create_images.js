@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Progress photos (SPEC §3 Photos). A row exists before its object: `pending` while
+ * Progress photos (docs/resources.md#photos). A row exists before its object: `pending` while
  * the app holds a presigned POST, `uploaded` once `complete` has checked the object.
  * Deleting a photo removes the row at once; the S3 object goes through
  * image_deletions (next migration), which outlives the row and the user.

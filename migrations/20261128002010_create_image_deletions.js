@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * S3 object deletions (SPEC §7): one row per DeleteObject the worker owes. No foreign
+ * S3 object deletions (docs/dispatch.md#rows-first): one row per DeleteObject the worker owes. No foreign
  * key: a deletion must survive its image row (deleted at once) and its user (erased),
  * so an object is never orphaned by the row that named it going first.
  */

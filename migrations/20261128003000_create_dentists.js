@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The dentist directory (SPEC §3 Dentists), kept in step by Jarvis through
+ * The dentist directory (docs/dentists.md#directory), kept in step by Jarvis through
  * PUT/DELETE /internal/dentists/{id}. The id is Jarvis's own (a positive integer,
  * sent back to Jarvis as a JSON number), so it is not generated here. Dentists are
  * deactivated, never deleted: users and change requests keep pointing at them.

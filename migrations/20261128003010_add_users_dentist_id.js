@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The user's current dentist (SPEC §3 Profile, §8): set by Jarvis through the internal
+ * The user's current dentist (docs/resources.md#profile, docs/internal-api.md#dentist-assignment): set by Jarvis through the internal
  * API (or HubSpot), never by the app, which asks for a change instead.
  */
 

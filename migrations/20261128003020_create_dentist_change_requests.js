@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Dentist change requests (SPEC §3, §5): the row says what Jarvis must be told and
+ * Dentist change requests (docs/dentists.md): the row says what Jarvis must be told and
  * where it stands, before any job exists.
  */
 
@@ -17,7 +17,7 @@ export async function up(knex) {
     table.text('last_error');
     // Why a request ended as it did, when that is not obvious from its status.
     table.text('note');
-    // Set before each call to Jarvis (SPEC §5) and left set when the call gets no
+    // Set before each call to Jarvis (docs/dentists.md#jarvis) and left set when the call gets no
     // answer (timeout, crash): a 409 on a later attempt then most likely answers our
     // own earlier call. When Jarvis answers with an error (the call did nothing), it
     // goes back to what it was before the call: null unless an earlier call was lost.
@@ -31,7 +31,7 @@ export async function up(knex) {
         status in ('pending', 'submitted', 'already_pending', 'failed', 'completed')
       )
   `);
-  // One open request per user (SPEC §3): two concurrent POSTs cannot both win.
+  // One open request per user (docs/dentists.md#change-requests): two concurrent POSTs cannot both win.
   await knex.raw(`
     create unique index dentist_change_requests_one_open on dentist_change_requests (user_id)
       where status in ('pending', 'submitted')

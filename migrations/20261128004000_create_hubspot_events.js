@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * Every HubSpot webhook event, stored before it is acknowledged (SPEC §6). HubSpot
- * may deliver an event more than once: the dedupe key is the one SPEC §6 names
+ * Every HubSpot webhook event, stored before it is acknowledged (docs/hubspot.md#acknowledgement). HubSpot
+ * may deliver an event more than once: the dedupe key is the one docs/hubspot.md#acknowledgement names
  * (eventId alone is not unique).
  */
 

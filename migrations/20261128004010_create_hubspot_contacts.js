@@ -2,7 +2,7 @@
 /**
  * What we know of each HubSpot contact: its latest properties, each with the
  * occurredAt it was set at, so an older event never overwrites a newer value
- * (SPEC §6), and the user it is linked to, if any.
+ * (docs/hubspot.md#ordering), and the user it is linked to, if any.
  */
 
 /** @param {import('knex').Knex} knex */

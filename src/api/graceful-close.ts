@@ -2,7 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { responsesInFlight } from './responses-in-flight.js';
 
 /**
- * Graceful close for an HTTP server (SPEC §9): stop accepting, answer every request in
+ * Graceful close for an HTTP server (docs/operations.md#shutdown): stop accepting, answer every request in
  * flight, then close. `server.close()` alone only drops the keep-alive connections that
  * are idle at that moment: one whose request is still in flight stays open after its
  * answer (until `keepAliveTimeout`), and the close never completes. So, once closing,

@@ -10,7 +10,7 @@ import { responsesInFlight } from './responses-in-flight.js';
  * The API's HTTP server. Requests Node's parser refuses (a malformed request line,
  * both Content-Length and Transfer-Encoding, headers over 16 KiB, a request too slow
  * to arrive) never reach Koa, and Node would answer them with a bare status line:
- * here they get a problem document like every other refusal (SPEC §1).
+ * here they get a problem document like every other refusal (docs/conventions.md#errors).
  */
 export function createApiServer(app: Koa, logger: Logger): Server {
   const server = createServer(app.callback());

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 
 /**
- * Keyset pagination (SPEC §1): `?limit=` (default 50, max 100) and an opaque `cursor`.
+ * Keyset pagination (docs/conventions.md#pagination): `?limit=` (default 50, max 100) and an opaque `cursor`.
  * The cursor encodes the sort key of the last item returned, so pages stay stable
  * while rows are added, and each page is one indexed range read.
  */

@@ -39,9 +39,9 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
-  /** How an invalid body is answered; default 422 `validation_failed` (SPEC §1). */
+  /** How an invalid body is answered; default 422 `validation_failed` (docs/conventions.md#errors). */
   invalidBody?: { status: 400; code: string };
-  /** Accepts `Idempotency-Key` (mobile POSTs, SPEC §1). */
+  /** Accepts `Idempotency-Key` (mobile POSTs, docs/conventions.md#idempotency-key). */
   idempotent?: boolean;
   /**
    * False for a route that never answers 503 `service_unavailable` when Postgres is down

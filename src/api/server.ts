@@ -14,7 +14,7 @@ import { requestContext } from './middleware/request-context.js';
 import { parseInput, type AnyRoute } from './route.js';
 import { routes as allRoutes } from './routes/index.js';
 
-/** `/auth/users/{cognito_sub}/…` must be the caller's own sub, checked before anything is read (SPEC §2). */
+/** `/auth/users/{cognito_sub}/…` must be the caller's own sub, checked before anything is read (docs/auth.md#path-ownership). */
 function ownSubOnly(route: AnyRoute): Koa.Middleware[] {
   if (!route.path.includes(':cognito_sub')) return [];
   return [

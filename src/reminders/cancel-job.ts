@@ -18,7 +18,7 @@ function goneReason(attemptsMade: number, reason: string): string {
 }
 
 /**
- * Deletes a reminder at OneSignal (SPEC §4). A cancel that finds the schedule call
+ * Deletes a reminder at OneSignal (docs/reminders.md#cancel). A cancel that finds the schedule call
  * still in flight waits for its outcome (retry with backoff), so a cancel racing a
  * schedule still ends cancelled at OneSignal.
  */

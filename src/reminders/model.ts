@@ -4,7 +4,7 @@ export type ReminderType = 'progress' | 'wear';
 export type ReminderStatus =
   'pending' | 'scheduled' | 'cancel_requested' | 'cancelled' | 'skipped' | 'failed';
 
-/** A push reminder (SPEC §4); its id is OneSignal's idempotency key. */
+/** A push reminder (docs/reminders.md#reminder-rows); its id is OneSignal's idempotency key. */
 export class Reminder extends Model {
   static override tableName = 'reminders';
 

@@ -4,7 +4,7 @@ import type { TreatmentStatus } from '../shared/domain/treatment.js';
 
 /**
  * Which reminders should exist, decided from the treatment, the settings and the
- * sessions (SPEC §4). Pure: the caller compares the answer with the rows it has.
+ * sessions (docs/reminders.md#reminder-rows). Pure: the caller compares the answer with the rows it has.
  */
 
 export interface ReminderSettings {

@@ -12,7 +12,7 @@ import {
 } from './repository.js';
 
 /**
- * Hands a reminder to OneSignal (SPEC §4). Re-reads the row and acts only on a
+ * Hands a reminder to OneSignal (docs/reminders.md#schedule). Re-reads the row and acts only on a
  * `pending` one (or one withdrawn while a call of ours got no answer), so duplicates
  * and sweeper re-enqueues do nothing; the row id is the idempotency key, so a retry
  * after a lost answer finds the same notification.

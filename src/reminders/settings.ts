@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './planning.js';
 
-/** The user's reminder settings; a user who never saved any has the defaults (SPEC §3). */
+/** The user's reminder settings; a user who never saved any has the defaults (docs/reminders.md#settings). */
 export async function loadReminderSettings(knex: Knex, userId: string): Promise<ReminderSettings> {
   const row = (await knex('user_settings')
     .where({ user_id: userId })

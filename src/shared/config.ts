@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
- * The whole configuration of both processes, validated once at start-up (SPEC §10).
+ * The whole configuration of both processes, validated once at start-up (docs/operations.md#configuration).
  * Names are the seed's exactly; development defaults let `npm start` run against a
  * local Postgres and Redis with nothing else configured.
  */

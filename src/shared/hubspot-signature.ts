@@ -1,4 +1,4 @@
-// HubSpot request signature v3 (SPEC §2, `/public/hubspot/*`).
+// HubSpot request signature v3 (docs/auth.md#hubspot-signature, `/public/hubspot/*`).
 //
 // HubSpot signs base64(HMAC-SHA256(clientSecret, method + uri + rawBody + timestamp)) and sends it in
 // `X-HubSpot-Signature-v3`, with the timestamp (epoch ms) in `X-HubSpot-Request-Timestamp`.

@@ -1,7 +1,7 @@
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
-/** One line at start-up saying which integrations are live and which are off (SPEC §4, §5). */
+/** One line at start-up saying which integrations are live and which are off (docs/reminders.md, docs/dentists.md#jarvis). */
 export function logIntegrations(config: Config, logger: Logger): void {
   logger.info(
     {

@@ -7,7 +7,7 @@ export type { Logger };
 
 /**
  * Paths redacted when LOG_REDACT_SENSITIVE=true: credentials in headers, and the
- * personal data a request or job may log (SPEC §9). URLs are scrubbed where they
+ * personal data a request or job may log (docs/operations.md#logs). URLs are scrubbed where they
  * are logged (redaction.ts), since pino redacts by path, not by content.
  */
 const SENSITIVE_PATHS = [

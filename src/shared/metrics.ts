@@ -12,7 +12,7 @@ const JOB_STATES = [
 ] as const;
 
 /**
- * Prometheus metrics (SPEC §9), one registry per process. HTTP durations are labelled
+ * Prometheus metrics (docs/operations.md#metrics), one registry per process. HTTP durations are labelled
  * by route *template* (never the raw path, which holds user ids), queue depth is read
  * from Redis at scrape time, and job metrics are recorded by the worker.
  */

@@ -1,5 +1,5 @@
 /**
- * Scrubbing of values that must never reach a log line (SPEC §9): emails in URLs
+ * Scrubbing of values that must never reach a log line (docs/operations.md#logs): emails in URLs
  * (the internal API addresses users by email), presigned URL signatures and tokens.
  * Header and body fields are redacted by pino's path-based `redact` (logger.ts).
  */

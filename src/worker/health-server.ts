@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Metrics } from '../shared/metrics.js';
 import type { Readiness } from '../shared/readiness.js';
 
-/** `/health`, `/ready` and `/metrics` on WORKER_PORT (SPEC §9), for probes and scraping. */
+/** `/health`, `/ready` and `/metrics` on WORKER_PORT (docs/operations.md#health-and-readiness), for probes and scraping. */
 export function createHealthServer(
   readiness: Readiness,
   metrics: Metrics,

@@ -14,7 +14,7 @@ export function errorMessage(error: unknown): string {
 export const MAX_FREE_RATE_LIMIT_WAITS = 10;
 
 /**
- * A 429 is waited out without spending an attempt (SPEC §4), but only so many times per
+ * A 429 is waited out without spending an attempt (docs/reminders.md#schedule), but only so many times per
  * job: a rate limit that never lifts would otherwise run the job for ever (a cancel has
  * no end; a schedule only its send time). Past that, a 429 is a retryable failure like
  * a 5xx: it spends attempts with the job's backoff, and the job ends failed after the last.

@@ -36,7 +36,7 @@ const CONCURRENCY: Record<QueueName, number> = {
 };
 
 /**
- * OneSignal's 429 pauses the reminders queue (`queue.rateLimit`, SPEC §4), but BullMQ
+ * OneSignal's 429 pauses the reminders queue (`queue.rateLimit`, docs/reminders.md#schedule), but BullMQ
  * checks that pause only for workers that have a limiter: without one, the job put back
  * to wait is taken again at once by a fetch already blocking, and other worker processes
  * never see the pause. This limiter is far above anything the queue runs; it is there

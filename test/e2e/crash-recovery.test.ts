@@ -8,7 +8,7 @@ import { callApi, createUser, query, stalledJobIds } from './traffic.js';
 import { waitFor } from '../support/jobs.js';
 
 // A worker process killed (SIGKILL) while its jobs are mid-call; a second worker
-// process finishes them after the stall interval (SPEC §4, §5, §7). The stubs answer
+// process finishes them after the stall interval (docs/reminders.md, docs/dentists.md#jarvis, docs/dispatch.md). The stubs answer
 // through a proxy that holds the answers back, so the jobs are active when the kill
 // lands, and the first calls have reached OneSignal and Jarvis: the answers are lost.
 const onesignal = new OneSignalStub();
@@ -159,7 +159,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     expect(new Set(settled.reminders.map((row) => row.onesignal_id)).size).toBe(reminderUsers);
 
     // Jarvis: the lost call opened the ticket; the retry got 409, which answers our own
-    // call: submitted, with no ticket id and the note (SPEC §5), never already_pending.
+    // call: submitted, with no ticket id and the note (docs/dentists.md#jarvis), never already_pending.
     for (const row of settled.requests) {
       const email = (
         await query<{ email: string }>(

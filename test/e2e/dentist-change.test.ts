@@ -5,7 +5,7 @@ import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { startStack, type Stack } from './processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
-// Jarvis on loopback (SPEC §5, §8; issue 6 acceptance): request → submitted →
+// Jarvis on loopback (docs/dentists.md#jarvis, docs/internal-api.md; issue 6 acceptance): request → submitted →
 // assignment through the internal API → completed, as the app sees it.
 const stub = new JarvisStub();
 const INTERNAL_KEY = 'e2e-internal-key';

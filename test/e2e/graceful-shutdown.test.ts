@@ -36,7 +36,7 @@ const env = () => ({
   LOG_LEVEL: 'info',
 });
 
-describe('SIGTERM (SPEC §9)', () => {
+describe('SIGTERM (docs/operations.md#shutdown)', () => {
   it('the API finishes an in-flight request, then exits 0 within 10 s', async () => {
     const api = startProcess('api/main.js', env());
     await api.waitForLog('API listening');
@@ -81,7 +81,7 @@ describe('SIGTERM (SPEC §9)', () => {
   }, 30000);
 });
 
-describe('SIGTERM under load (SPEC §7, §9)', () => {
+describe('SIGTERM under load (docs/dispatch.md, docs/operations.md#shutdown)', () => {
   const onesignal = new OneSignalStub();
   const proxy = new HoldingProxy(() => onesignal.url);
   let stack: Stack;

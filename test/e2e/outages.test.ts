@@ -15,7 +15,7 @@ import { unsettledRows } from '../support/sweeper.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startStack, type Stack } from './processes.js';
 
-// Real outages under load (SPEC §7, §9; issue 9): the API and the worker run as
+// Real outages under load (docs/dispatch.md, docs/operations.md; issue 9): the API and the worker run as
 // separate processes that reach Postgres and Redis through loopback proxies, which are
 // cut (open connections reset, new ones refused) and restored, while patients use the
 // app. Nothing acknowledged may be lost, no process may exit, and the service recovers
@@ -231,7 +231,7 @@ async function expectEverythingProcessed(
       const what = `dentist change ${request.id} (${request.status}, ticket ${request.jarvis_ticket_id})`;
       if (!['submitted', 'completed'].includes(request.status)) problems.push(`${what}: not final`);
       if (unrecordedAnswers.has(request.id)) {
-        // Its answer was lost to the outage: the retry's 409 says that call went through (SPEC §5).
+        // Its answer was lost to the outage: the retry's 409 says that call went through (docs/dentists.md#jarvis).
         expectedCalls += 2;
         if (request.jarvis_ticket_id !== null || request.note !== LOST_CALL_NOTE)
           problems.push(`${what}: ${request.note}`);

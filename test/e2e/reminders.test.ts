@@ -6,7 +6,7 @@ import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { startStack, type Stack } from './processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
-// OneSignal on loopback (SPEC §4, issue 4 acceptance).
+// OneSignal on loopback (docs/reminders.md, issue 4 acceptance).
 const ZONE = 'Europe/London';
 const stub = new OneSignalStub();
 let stack: Stack;

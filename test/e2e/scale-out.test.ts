@@ -12,7 +12,7 @@ import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from
 import { waitFor } from '../support/jobs.js';
 
 // Two API processes and two worker processes on one database and one queue prefix,
-// all started at the same moment on an empty database (SPEC §7, §9): migrations apply
+// all started at the same moment on an empty database (docs/dispatch.md, docs/operations.md#migrations): migrations apply
 // once, and every job's external effect happens once however the work is spread.
 const onesignal = new OneSignalStub();
 const jarvis = new JarvisStub();

@@ -1,4 +1,4 @@
-// Issue 9: every route refuses every caller it should (SPEC §2), and a refusal changes
+// Issue 9: every route refuses every caller it should (docs/auth.md), and a refusal changes
 // nothing. The matrix is generated from the route table: a route added later is checked
 // by its declared scheme, and one declared without authentication fails here unless it
 // is on the allowlist of public routes below.
@@ -21,7 +21,7 @@ import { changedTables, databaseSnapshotter, type Snapshot } from './support/sna
 import { collectionOf, objectFactories, seedWorld, type World } from './support/world.js';
 
 /**
- * The only routes anyone may call without credentials (SPEC §2's table: they expose
+ * The only routes anyone may call without credentials (the table of docs/auth.md#callers: they expose
  * nothing private). A route declared with `auth: 'none'` and not listed here fails.
  */
 const PUBLIC_ROUTES = new Set([
@@ -97,7 +97,7 @@ interface Attempt {
   path: string;
   headers: Record<string, string>;
   body?: string;
-  /** The status (and problem code) SPEC §2 requires. */
+  /** The status (and problem code) docs/auth.md requires. */
   status: number;
   code: string;
 }
@@ -134,7 +134,7 @@ async function badBearers(sub: string): Promise<Array<[string, Record<string, st
 }
 
 /**
- * Every refusal `route` owes, per its declared scheme (SPEC §2), as requests that are
+ * Every refusal `route` owes, per its declared scheme (docs/auth.md), as requests that are
  * otherwise valid (owner's path, a body the schema accepts) so that only the credential
  * or the object differs from a request that succeeds.
  */
@@ -273,7 +273,7 @@ async function attemptsFor(route: AnyRoute, owner: World, other: World): Promise
 
 /**
  * What is wrong with `route`'s authentication, as a list of findings (empty: nothing).
- * Each refusal must have the status and code SPEC §2 gives, be a problem document, and
+ * Each refusal must have the status and code docs/auth.md gives, be a problem document, and
  * leave every table as it was; and the caller that should get in, does (else the
  * refusals would prove nothing).
  */
@@ -330,7 +330,7 @@ async function audit(route: AnyRoute): Promise<string[]> {
   return findings;
 }
 
-describe('authentication and authorization of every route (SPEC §2)', () => {
+describe('authentication and authorization of every route (docs/auth.md)', () => {
   it('every public route on the allowlist exists and is declared without authentication', () => {
     const declared = new Map(routes.map((route) => [nameOf(route), route.auth]));
     for (const name of PUBLIC_ROUTES)
@@ -354,7 +354,7 @@ describe('authentication and authorization of every route (SPEC §2)', () => {
   });
 
   it.each(routes.map((route) => [nameOf(route), route] as const))(
-    '%s: refuses whom it must, with the status SPEC §2 gives, changing nothing',
+    '%s: refuses whom it must, with the status docs/auth.md gives, changing nothing',
     async (_name, route) => {
       expect(await audit(route)).toEqual([]);
     },

@@ -1,4 +1,4 @@
-// Issue 9: no input reachable from outside produces a 5xx (SPEC §1), every refusal is a
+// Issue 9: no input reachable from outside produces a 5xx (docs/conventions.md#errors), every refusal is a
 // problem document, and a refused request changes nothing. Property-based over the whole
 // route table: a route added later is fuzzed without anyone listing it here.
 //
@@ -226,7 +226,7 @@ async function check(route: AnyRoute, fuzz: FuzzCase): Promise<{ status: number;
     if (defect)
       throw new Error(`a ${response.status} that is not a problem document (${defect}):\n  ${answer}`);
     // The one table a refusal may write: a keyed request refused by its handler is
-    // remembered, so that its retry gets the same answer (SPEC §1 Idempotency-Key).
+    // remembered, so that its retry gets the same answer (docs/conventions.md#idempotency-key).
     const changed = changedTables(before, await snapshot()).filter(
       (table) => !(table === 'idempotency_keys' && fuzz.keyed),
     );
@@ -238,7 +238,7 @@ async function check(route: AnyRoute, fuzz: FuzzCase): Promise<{ status: number;
   return { status: response.status, routed: !unrouted(response) };
 }
 
-describe('hostile input on every route (SPEC §1)', () => {
+describe('hostile input on every route (docs/conventions.md#errors)', () => {
   it('covers the route table', () => {
     expect(routes.length).toBeGreaterThan(30);
   });
@@ -293,7 +293,7 @@ async function sendAuthenticated(
   });
 }
 
-describe('the body size limit (SPEC §1: over the limit → 413)', () => {
+describe('the body size limit (docs/conventions.md#errors: over the limit → 413)', () => {
   const limit = bytesOf(JSON_BODY_LIMIT);
   /** A JSON document of exactly `size` bytes. */
   const documentOf = (size: number) => {
@@ -331,7 +331,7 @@ describe('the body size limit (SPEC §1: over the limit → 413)', () => {
   );
 });
 
-describe('pagination caps (SPEC §1: limit defaults to 50, at most 100)', () => {
+describe('pagination caps (docs/conventions.md#pagination: limit defaults to 50, at most 100)', () => {
   const paginated = routes.filter((route) => route.query && jsonSchemaOf(route.query).properties?.limit);
   const ROWS = MAX_LIMIT + 20;
   let owner: World;
@@ -385,7 +385,7 @@ describe('pagination caps (SPEC §1: limit defaults to 50, at most 100)', () => 
     }
   });
 
-  it('finds the paginated lists, and their schemas say what the SPEC says', () => {
+  it('finds the paginated lists, and their schemas say what docs/conventions.md#pagination says', () => {
     expect(paginated.length).toBeGreaterThanOrEqual(5);
     for (const route of paginated) {
       const limit = jsonSchemaOf(route.query!).properties!.limit!;
@@ -409,7 +409,7 @@ describe('pagination caps (SPEC §1: limit defaults to 50, at most 100)', () => 
           code?: string;
           errors?: Array<{ path: string }>;
         };
-        // The SPEC allows clamping instead of refusing: then the page holds at most the maximum.
+        // Refused, as docs/conventions.md#pagination says, or clamped: then the page holds at most the maximum.
         const clamped = response.status === 200 && (body.items?.length ?? Infinity) <= MAX_LIMIT;
         const refused =
           response.status === 422 &&

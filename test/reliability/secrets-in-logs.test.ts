@@ -11,7 +11,7 @@ import { waitFor } from '../support/jobs.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { FaultyJarvis, FaultyOneSignal } from '../soak/fault-stubs.js';
 
-// Issue 9: SPEC §9 says no JWT, API key, signature, Authorization value, email address,
+// Issue 9: docs/operations.md#logs says no JWT, API key, signature, Authorization value, email address,
 // name or presigned URL signature ever reaches a log line. Proven on the real processes
 // (API and worker, LOG_LEVEL=debug) over every journey, failures included, by reading
 // everything both wrote.
@@ -131,7 +131,7 @@ afterAll(async () => {
   await Promise.all([onesignal.stop(), jarvis.stop(), s3?.close()]);
 });
 
-describe('no secret or personal data in the logs of the API and worker processes (SPEC §9)', () => {
+describe('no secret or personal data in the logs of the API and worker processes (docs/operations.md#logs)', () => {
   it('a full journey, failures included, logs requests and jobs but no secret, token, email, name or signature', async () => {
     // Profile, treatment, aligner change: a progress reminder scheduled, then moved.
     expect(

@@ -5,7 +5,7 @@ import { closeServer, listenOnLoopback, readBody } from '../support/stubs/loopba
 
 /**
  * OneSignal and Jarvis stand-ins on loopback that also misbehave on purpose: some
- * answers are 500s, some 429 with `Retry-After`, some slow (SPEC §4, §5: the worker
+ * answers are 500s, some 429 with `Retry-After`, some slow (docs/reminders.md#schedule, docs/dentists.md#jarvis: the worker
  * must retry, wait, and still end every row in its final state). A fault is decided
  * before the stub acts, so a faulted call changed nothing and the retry does the work.
  * Faults per key (one notification, one dentist change) are capped, so every job ends

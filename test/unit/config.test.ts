@@ -33,7 +33,7 @@ const PRODUCTION = {
   INTERNAL_API_KEYS: 'prod-key',
 };
 
-describe('loadConfig: development defaults (SPEC §10)', () => {
+describe('loadConfig: development defaults (docs/operations.md#configuration)', () => {
   it('runs on a machine with local Postgres and Redis and nothing configured', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -81,7 +81,7 @@ describe('loadConfig: development defaults (SPEC §10)', () => {
     expect(config.HUBSPOT_CLIENT_SECRET).toEqual(['my-secret']);
   });
 
-  it('accepts every value of .env.example, which lists every variable of SPEC §10', async () => {
+  it('accepts every value of .env.example, which lists every variable of docs/operations.md#configuration', async () => {
     const example = parseEnv(await readFile(path.join(ROOT, '.env.example'), 'utf8'));
     for (const name of [
       'AWS_REGION',

@@ -10,7 +10,7 @@ import { basicAuth } from './basic-auth.js';
 export const BULL_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board at /admin/queues (SPEC §9), every queue, behind HTTP Basic. Off — the
+ * Bull Board at /admin/queues (docs/operations.md#bull-board), every queue, behind HTTP Basic. Off — the
  * path is a plain 404 — unless ADMIN_USERNAME and ADMIN_PASSWORD are both set.
  */
 export function bullBoard(config: Config, queues: Queues): Middleware[] {

@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import { matchesAnySecret } from '../../shared/constant-time.js';
 import { unauthorized } from '../../shared/errors.js';
 
-/** `/internal/*` (SPEC §2): `x-api-key` against INTERNAL_API_KEYS, any of which is valid. */
+/** `/internal/*` (docs/auth.md#api-keys): `x-api-key` against INTERNAL_API_KEYS, any of which is valid. */
 export function apiKeyAuth(keys: readonly string[]): Middleware {
   return async (ctx, next) => {
     const key = ctx.get('x-api-key');

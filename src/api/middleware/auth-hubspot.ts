@@ -5,7 +5,7 @@ import { requestUriForSignature, verifyHubSpotSignatureV3 } from '../../shared/h
 import type { Logger } from '../../shared/logger.js';
 
 /**
- * `/public/hubspot/*` (SPEC §2): HubSpot signature v3 over method, URI, raw body and
+ * `/public/hubspot/*` (docs/auth.md#hubspot-signature): HubSpot signature v3 over method, URI, raw body and
  * timestamp. Runs after the body parser, which keeps the exact raw body.
  */
 export function hubspotSignatureAuth(config: Config, logger: Logger): Middleware {

@@ -36,7 +36,7 @@ function bearerToken(header: string): string | undefined {
 }
 
 /**
- * `/auth/*` (SPEC §2): API Gateway has verified the JWT; we decode it and take `sub`.
+ * `/auth/*` (docs/auth.md#jwt): API Gateway has verified the JWT; we decode it and take `sub`.
  * Missing, undecodable, without a string `sub`, or expired → 401.
  */
 export function jwtAuth(config: Config): Middleware {

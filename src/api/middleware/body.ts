@@ -57,7 +57,7 @@ const rethrowBodyError: Middleware = async (ctx, next) => {
 
 /**
  * A body over the limit is never read in full, so its signature cannot be checked: it
- * is answered 413 (SPEC §1), not a 401 that would send HubSpot's operators hunting for
+ * is answered 413 (docs/conventions.md#errors), not a 401 that would send HubSpot's operators hunting for
  * a wrong secret. The limit is no secret; the caller learns nothing else.
  */
 const rethrowTooLarge: Middleware = async (ctx, next) => {

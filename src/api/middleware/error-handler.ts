@@ -45,7 +45,7 @@ function problemFromHttpError(error: HttpishError): Problem | undefined {
 }
 
 /**
- * The one place errors become responses (SPEC §1). Known failures get their problem
+ * The one place errors become responses (docs/conventions.md#errors). Known failures get their problem
  * document; anything else is logged with its stack and answered with an opaque 500.
  */
 export function errorHandler(logger: Logger): Middleware {

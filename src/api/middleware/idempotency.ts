@@ -21,7 +21,7 @@ export { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.j
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
-/** SPEC §1: 1–255 printable ASCII characters (the app sends a UUID). */
+/** docs/conventions.md#idempotency-key: 1–255 printable ASCII characters (the app sends a UUID). */
 export const idempotencyKeySchema = z
   .string()
   .min(1)
@@ -105,7 +105,7 @@ const keyInUse = () =>
 export type IdempotencyGuard = (ctx: Context, handle: () => Promise<void>) => Promise<void>;
 
 /**
- * `Idempotency-Key` for one route (SPEC §1), or undefined when the route does not take
+ * `Idempotency-Key` for one route (docs/conventions.md#idempotency-key), or undefined when the route does not take
  * it. Runs after authentication, path ownership and input validation (an invalid
  * request is refused without claiming the key) and wraps the handler:
  *

@@ -9,7 +9,7 @@ import { runWithContext } from '../../shared/request-context.js';
 const WELL_FORMED_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
 /**
- * Gives every request an id (SPEC §1), runs the rest of the chain inside its context
+ * Gives every request an id (docs/conventions.md#request-ids), runs the rest of the chain inside its context
  * so every log line and enqueued job carries it, and logs one line per request.
  */
 export function requestContext(logger: Logger, metrics: Metrics): Middleware {

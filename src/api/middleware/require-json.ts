@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import { AppError } from '../../shared/errors.js';
 
 /**
- * Bodies are JSON only (SPEC §1): a body of another type is 415 rather than being
+ * Bodies are JSON only (docs/conventions.md#json): a body of another type is 415 rather than being
  * silently ignored by the body parser and then reported as missing fields.
  */
 export function requireJsonBody(): Middleware {

@@ -83,7 +83,7 @@ function componentsBase(components: SchemaComponents) {
 }
 
 /**
- * The OpenAPI 3.1 document of a route table (SPEC §1), built from the same zod schemas
+ * The OpenAPI 3.1 document of a route table (docs/conventions.md#openapi), built from the same zod schemas
  * that validate the requests. Throws, naming the route, when a schema cannot be
  * expressed, so that such a route fails at start-up rather than going undocumented.
  */

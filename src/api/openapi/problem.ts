@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The RFC 9457 problem document every error is answered with (SPEC §1), as written by
+ * The RFC 9457 problem document every error is answered with (docs/conventions.md#errors), as written by
  * `sendProblem`; described here once for the OpenAPI document.
  */
 export const problemSchema = z

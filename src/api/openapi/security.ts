@@ -1,6 +1,6 @@
 import type { AuthScheme } from '../route.js';
 
-/** One scheme per caller (SPEC §2). */
+/** One scheme per caller (docs/auth.md#callers). */
 export const securitySchemes = {
   bearerAuth: {
     type: 'http',

@@ -1,7 +1,7 @@
 import { RequestError, type Response } from 'got';
 
 /**
- * How an outbound call ended, in the terms the processors act on (SPEC §4, §5):
+ * How an outbound call ended, in the terms the processors act on (docs/reminders.md, docs/dentists.md#jarvis):
  * retry later, wait for the rate limit, or stop.
  */
 export type Transient = { kind: 'retryable'; reason: string };

@@ -9,7 +9,7 @@ import {
 } from './http-outcome.js';
 
 /**
- * How a change-dentist call ended (SPEC §5). `no_answer` is kept apart from other
+ * How a change-dentist call ended (docs/dentists.md#jarvis). `no_answer` is kept apart from other
  * retryable outcomes: the call may have reached Jarvis, so a 409 on a later attempt
  * most likely answers our own call.
  */

@@ -110,7 +110,7 @@ export class OneSignalClient {
       return transientFromError(error);
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return { kind: 'cancelled' };
-    // Already sent, or unknown to OneSignal: nothing left to cancel (SPEC §4).
+    // Already sent, or unknown to OneSignal: nothing left to cancel (docs/reminders.md#cancel).
     if (response.statusCode === 400 || response.statusCode === 404)
       return { kind: 'gone', reason: `HTTP ${response.statusCode}: ${response.body.slice(0, 300)}` };
     return classifyFailure(response);

@@ -46,7 +46,7 @@ function httpStatusOf(error: unknown): number | undefined {
 }
 
 /**
- * The user-images bucket (SPEC §3 Photos): presigned uploads and downloads, and the
+ * The user-images bucket (docs/resources.md#photos): presigned uploads and downloads, and the
  * few calls the API and worker make themselves. Credentials come from the SDK's
  * default chain (environment, IAM role). Errors other than "not found" are thrown for
  * the caller to turn into a 503 (API) or a retry (worker); the SDK's own retries stay
@@ -77,7 +77,7 @@ export class S3Storage {
   }
 
   /**
-   * A browser-style form upload for exactly this key, type and size range (SPEC §3).
+   * A browser-style form upload for exactly this key, type and size range (docs/resources.md#photos).
    * The expiry is read back from the signed policy, so `expiresAt` is what S3 enforces.
    */
   async presignUpload(input: {

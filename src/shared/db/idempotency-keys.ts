@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-/** How long a key answers with its first response (SPEC §1). */
+/** How long a key answers with its first response (docs/conventions.md#idempotency-key). */
 export const KEY_TTL_SECONDS = 24 * 60 * 60;
 
 /**

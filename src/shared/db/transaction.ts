@@ -3,7 +3,7 @@ import type { Dispatcher, JobRequest } from '../queues.js';
 
 /**
  * Runs `work` in one transaction and enqueues the jobs it asked for only after the
- * commit (SPEC §7): a job never sees a row that is not there, and a rollback
+ * commit (docs/dispatch.md#jobs-after-commit): a job never sees a row that is not there, and a rollback
  * enqueues nothing.
  */
 export async function commitThenDispatch<T>(

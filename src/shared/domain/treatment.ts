@@ -139,7 +139,7 @@ function changedOnError(
 
 /**
  * Records a switch of aligner (POST /treatment/aligner-changes). Defaults: the next
- * aligner, today. Switching to the last aligner completes the treatment, as the SPEC
+ * aligner, today. Switching to the last aligner completes the treatment, as docs/resources.md#aligner-changes
  * says: numbers past the last are refused, so recording the last tray is the only
  * event that can end it, and no aligner change is left to remind about (wear
  * tracking does not depend on the status). A paused plan stays paused: resuming is

@@ -9,7 +9,7 @@ import type { JobRequest } from '../queues.js';
 import { replanProgressReminder } from '../../reminders/replan.js';
 
 /**
- * How a HubSpot property value lands on our data (SPEC §6). A value that does not
+ * How a HubSpot property value lands on our data (docs/hubspot.md#property-map). A value that does not
  * validate throws: the event fails, is retried, ends `failed`, and ops can replay it
  * once the cause is fixed. An empty value clears what can be cleared and is ignored
  * otherwise.
@@ -78,7 +78,7 @@ async function updateTreatment(
 }
 
 /**
- * HubSpot's `assigned_dentist` (SPEC §6): the user's dentist, completing a matching
+ * HubSpot's `assigned_dentist` (docs/hubspot.md#property-map): the user's dentist, completing a matching
  * open change request, as an assignment by Jarvis does. A dentist we do not know (yet)
  * fails the event; once Jarvis has created it, a replay applies it.
  */

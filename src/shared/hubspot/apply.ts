@@ -31,7 +31,7 @@ export async function applyAllProperties(
 }
 
 /**
- * Links a contact to the user with its email, when neither is linked yet (SPEC §6:
+ * Links a contact to the user with its email, when neither is linked yet (docs/hubspot.md#linking-contacts-to-users:
  * by contact id, else by email). Returns true when a link was made.
  */
 export async function linkByEmail(trx: Knex.Transaction, contact: ContactRow): Promise<boolean> {
@@ -49,7 +49,7 @@ export async function linkByEmail(trx: Knex.Transaction, contact: ContactRow): P
 
 /**
  * A user who registers with an email HubSpot already knows is linked to that contact,
- * and its mapped properties are applied (SPEC §3 Profile), in the profile's transaction.
+ * and its mapped properties are applied (docs/resources.md#profile), in the profile's transaction.
  */
 export async function linkContactOnRegistration(
   trx: Knex.Transaction,

@@ -17,7 +17,7 @@ export interface StoredEvent {
 export type EventOutcome = 'processed' | 'ignored';
 
 /**
- * Applies one HubSpot event (SPEC §6), in the caller's transaction. Safe to run twice
+ * Applies one HubSpot event (docs/hubspot.md#processing), in the caller's transaction. Safe to run twice
  * and in any order: properties are last-writer-wins on occurredAt, and a deletion
  * tombstones the contact so older events cannot bring it back.
  */

@@ -9,7 +9,7 @@ import type { JobRequest } from '../../shared/queues.js';
 import type { ErasureStep } from './steps.js';
 
 /**
- * Deletes every S3 object of the account (SPEC §3 DELETE): everything under its
+ * Deletes every S3 object of the account (docs/resources.md#account-erasure): everything under its
  * prefix, listed and deleted in batches, whatever the rows say (an upload never
  * completed has no uploaded row, but has an object). Safe to re-run: a second pass
  * finds less or nothing. S3 failing makes the step, and so the erasure job, retry.

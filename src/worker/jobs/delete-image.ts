@@ -4,7 +4,7 @@ import type { Processor } from '../context.js';
 import { errorMessage, isLastAttempt } from '../job-attempts.js';
 
 /**
- * Deletes one S3 object the service owes (SPEC §3 DELETE /images, §7). Re-reads the
+ * Deletes one S3 object the service owes (docs/resources.md#photos, docs/dispatch.md). Re-reads the
  * row and acts only on a pending one; DeleteObject is idempotent, so a duplicate job
  * or a retry after a lost answer does no harm. A failure (S3 down, throttled) is
  * retried with backoff; the last one leaves the row `failed` with the reason.

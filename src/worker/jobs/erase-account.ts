@@ -4,7 +4,7 @@ import { errorMessage, isLastAttempt } from '../job-attempts.js';
 import { erasureSteps, type ErasureStep } from '../erasure/steps.js';
 
 /**
- * Erases an account step by step (SPEC §3 DELETE). Re-reads the row and skips steps
+ * Erases an account step by step (docs/resources.md#account-erasure). Re-reads the row and skips steps
  * already done, so a retry, a duplicate job or a sweeper re-enqueue resumes rather
  * than repeats; the last failed attempt leaves the row `failed` with the reason.
  */

@@ -6,7 +6,7 @@ import { processEvent, type StoredEvent } from '../../shared/hubspot/process-eve
 import type { JobData, JobRequest } from '../../shared/queues.js';
 
 /**
- * Processes one stored HubSpot event (SPEC §6). The event row is locked and re-read,
+ * Processes one stored HubSpot event (docs/hubspot.md#processing). The event row is locked and re-read,
  * so a duplicate job does nothing once it is processed; its effects and its status
  * commit together. Failures retry with backoff, then leave it `failed` for ops.
  */

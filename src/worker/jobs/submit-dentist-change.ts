@@ -32,7 +32,7 @@ async function settle(
 }
 
 /**
- * Records that a call is about to be sent, before it is sent (SPEC §5), and returns
+ * Records that a call is about to be sent, before it is sent (docs/dentists.md#jarvis), and returns
  * what the row said before: a `submit_attempted_at` already set means an earlier call
  * never got its answer. Undefined when the request is no longer pending.
  */
@@ -55,7 +55,7 @@ async function claimAttempt(knex: Knex, id: string): Promise<{ unansweredSince: 
 }
 
 /**
- * Submits a dentist change to Jarvis (SPEC §5). Re-reads the row and acts only on a
+ * Submits a dentist change to Jarvis (docs/dentists.md#jarvis). Re-reads the row and acts only on a
  * `pending` one, so a duplicate job, a sweeper re-enqueue or a run after a 200 sends
  * nothing. 200 → submitted; 409 → already_pending, or submitted when an earlier call
  * of ours got no answer; other 4xx → failed at once; 5xx and timeouts → retried with

@@ -30,7 +30,7 @@ async function expectUnauthorized(response: Response): Promise<string> {
   return text;
 }
 
-describe('/internal API-key authentication (SPEC §2)', () => {
+describe('/internal API-key authentication (docs/auth.md#api-keys)', () => {
   it.each([
     ['no x-api-key header', undefined],
     ['an empty x-api-key', ''],

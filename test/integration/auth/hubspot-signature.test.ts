@@ -77,7 +77,7 @@ async function expectAccepted(target: TestApp, options: SendOptions = {}): Promi
   expect(handled).toBe(before + 1);
 }
 
-describe('HubSpot signature v3 middleware (SPEC §2)', () => {
+describe('HubSpot signature v3 middleware (docs/auth.md#hubspot-signature)', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startApp();

@@ -16,7 +16,7 @@ afterAll(() => app.close());
 const unsigned = (payload: Record<string, unknown>) =>
   new SignJWT(payload).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('any'));
 
-describe('/auth JWT authentication (SPEC §2)', () => {
+describe('/auth JWT authentication (docs/auth.md#jwt)', () => {
   it.each([
     ['no Authorization header', undefined],
     ['a non-bearer scheme', 'Basic dXNlcjpwYXNz'],

@@ -222,7 +222,7 @@ describe('GET /auth/users/{cognito_sub}/dentist-change-requests[/{id}]', () => {
   });
 });
 
-describe('authentication and authorization (SPEC §2)', () => {
+describe('authentication and authorization (docs/auth.md)', () => {
   const routes = [
     { name: 'create', method: 'POST', suffix: '', json: { dentist_id: 1 } },
     { name: 'list', method: 'GET', suffix: '' },
@@ -268,7 +268,7 @@ describe('authentication and authorization (SPEC §2)', () => {
   );
 });
 
-describe('sweeper (SPEC §7)', () => {
+describe('sweeper (docs/dispatch.md#sweeper)', () => {
   it('re-enqueues a pending request whose job was lost, once it is older than the grace period', async () => {
     const patient = await newPatient(app);
     const fresh = await createDentistChangeRequest(app.deps.knex, {

@@ -83,7 +83,7 @@ describe('DELETE /internal/dentists/{dentist_id}', () => {
   });
 });
 
-describe('the internal API needs the key (SPEC §2)', () => {
+describe('the internal API needs the key (docs/auth.md#api-keys)', () => {
   it.each([
     ['PUT', '/internal/dentists/7300', { name: 'X' }],
     ['DELETE', '/internal/dentists/7300', undefined],

@@ -15,7 +15,7 @@ import { createDentist, createDentistChangeRequest, createUser } from '../../sup
 import { fakeJob, waitFor } from '../../support/jobs.js';
 import { startTestWorker, workerContextFor } from '../../support/worker.js';
 
-// The seed's Jarvis call (SPEC §5), asserted byte for byte, and what each answer leaves.
+// The seed's Jarvis call (docs/dentists.md#jarvis), asserted byte for byte, and what each answer leaves.
 const JARVIS = 'https://jarvis.test';
 const API_KEY = 'jarvis-api-key-secret';
 const DENTIST_ID = 42;

@@ -16,7 +16,7 @@ import { waitFor } from '../../support/jobs.js';
 import { startTestWorker } from '../../support/worker.js';
 import { FaultyUpstream, type Fault, type UpstreamCall } from './faulty-upstream.js';
 
-// The whole picture of SPEC §4 and §5 under upstream faults, in one table: each
+// The whole picture of docs/reminders.md and docs/dentists.md#jarvis under upstream faults, in one table: each
 // outbound call (OneSignal schedule and cancel, Jarvis submit) × each fault, once
 // (the call after it succeeds) and for ever. A real worker runs the jobs against a
 // loopback OneSignal + Jarvis (real sockets: a reset is a TCP reset, a timeout the
@@ -322,7 +322,7 @@ const MATRIX: Array<{ operation: Operation; fault: Fault; once: Expected; always
   },
   // Jarvis: submit. 429 is retried with the job's backoff (no rate limiter for Jarvis).
   // A call whose answer was lost most likely went through: the retry's 409 ends it
-  // submitted, with no ticket id and a note (SPEC §5).
+  // submitted, with no ticket id and a note (docs/dentists.md#jarvis).
   {
     operation: 'submit',
     fault: '500',

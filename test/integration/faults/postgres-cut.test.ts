@@ -9,7 +9,7 @@ import { call, newPatient, type Patient } from '../../support/patients.js';
 import { ADMIN_URL } from '../../support/postgres.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
-// Postgres going away in the middle of requests (SPEC §1: no input may produce a 500;
+// Postgres going away in the middle of requests (docs/conventions.md#errors: no input may produce a 500;
 // §7: an acknowledged request is never lost). The app reaches its database through a
 // proxy that is cut while requests run: statements fail half-way, and knex's ROLLBACK
 // then meets a client whose connection is gone. Each request must end 2xx (committed)

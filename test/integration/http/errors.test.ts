@@ -112,7 +112,7 @@ async function inBatches<T>(
   }
 }
 
-describe('problem details (SPEC §1)', () => {
+describe('problem details (docs/conventions.md#errors)', () => {
   it('answers malformed JSON with 400 malformed_json', async () => {
     const response = await app.request(`/auth/users/${sub}`, {
       method: 'PUT',
@@ -356,7 +356,7 @@ describe('problem details (SPEC §1)', () => {
   });
 });
 
-describe('hostile paths and queries never produce a 5xx (SPEC §1)', () => {
+describe('hostile paths and queries never produce a 5xx (docs/conventions.md#errors)', () => {
   // Raw path segments, sent exactly as written.
   const HOSTILE_SEGMENTS = [
     '..',

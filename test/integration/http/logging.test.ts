@@ -54,7 +54,7 @@ async function linesDuring(fn: () => Promise<unknown>): Promise<Array<Record<str
   return app.logs.lines.slice(start).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-describe('redaction of sensitive values (SPEC §9, LOG_REDACT_SENSITIVE=true)', () => {
+describe('redaction of sensitive values (docs/operations.md#logs, LOG_REDACT_SENSITIVE=true)', () => {
   it('logs no JWT, API key, email or name from a mobile PUT and an internal lookup by email', async () => {
     const sub = randomUUID();
     const token = await tokenFor(sub);
@@ -222,7 +222,7 @@ describe('createLogger redaction switch', () => {
   });
 });
 
-describe('request ids (SPEC §1)', () => {
+describe('request ids (docs/conventions.md#request-ids)', () => {
   it('gives every response an x-request-id, a new UUID each time when none is sent', async () => {
     const responses = [
       await app.request('/health'),

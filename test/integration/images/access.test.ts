@@ -57,7 +57,7 @@ async function call(route: Call, base: string, id: string, token?: string) {
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
 }
 
-describe('objects are looked up within the user only (SPEC §2)', () => {
+describe('objects are looked up within the user only (docs/auth.md#object-ownership)', () => {
   it.each(ROUTES_WITH_ID.map((route) => [route.name, route] as const))(
     "%s: another user's image id is 404, and the image is untouched",
     async (_name, route) => {
@@ -106,7 +106,7 @@ describe('objects are looked up within the user only (SPEC §2)', () => {
   });
 });
 
-describe('authentication and authorization (SPEC §2)', () => {
+describe('authentication and authorization (docs/auth.md)', () => {
   it.each(ROUTES.map((route) => [route.name, route] as const))('%s: no token → 401', async (_name, route) => {
     const result = await call(route, owner.base, uploaded.id);
     expect(result.status).toBe(401);
@@ -131,7 +131,7 @@ describe('authentication and authorization (SPEC §2)', () => {
   });
 });
 
-describe('validation: every failure is 422 with the path of the bad value (SPEC §1)', () => {
+describe('validation: every failure is 422 with the path of the bad value (docs/conventions.md#errors)', () => {
   const create = async (json: unknown) => {
     const response = await app.request(owner.base, { method: 'POST', token: owner.token, json });
     return { status: response.status, body: (await response.json()) as { code: string; errors?: unknown } };

@@ -40,7 +40,7 @@ async function workerBehindProxy() {
   return proxy;
 }
 
-describe('DELETE /images/{id} (SPEC §3): gone at once, the object deleted by the worker', () => {
+describe('DELETE /images/{id} (docs/resources.md#photos): gone at once, the object deleted by the worker', () => {
   it('answers 204, hides the photo at once, and the worker deletes the object', async () => {
     const patient = await newPatient(app);
     const image = await uploadImage(app, patient);
@@ -201,7 +201,7 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
   });
 });
 
-describe('sweeper and image deletions (SPEC §7)', () => {
+describe('sweeper and image deletions (docs/dispatch.md#sweeper)', () => {
   it('enqueues a deletion whose job was lost, and the worker deletes the object', async () => {
     const patient = await newPatient(app);
     const image = await uploadImage(app, patient);
@@ -238,7 +238,7 @@ describe('sweeper and image deletions (SPEC §7)', () => {
   });
 });
 
-describe('account erasure deletes every object of the user (SPEC §3 DELETE)', () => {
+describe('account erasure deletes every object of the user (docs/resources.md#account-erasure)', () => {
   async function patientWithObjects() {
     const patient = await newPatient(app);
     const first = await uploadImage(app, patient);

@@ -23,7 +23,7 @@ async function fill(patient: Patient) {
   return started;
 }
 
-describe('at most IMAGE_PENDING_MAX pending uploads per user (SPEC §3)', () => {
+describe('at most IMAGE_PENDING_MAX pending uploads per user (docs/resources.md#photos)', () => {
   it('answers 429 too_many_pending_uploads beyond the cap, with when to retry', async () => {
     const patient = await newPatient(app);
     await fill(patient);

@@ -35,7 +35,7 @@ async function download(url: string): Promise<{ status: number; bytes: Buffer; t
   };
 }
 
-describe('a photo from upload to download (SPEC §3 Photos, against a real S3 server)', () => {
+describe('a photo from upload to download (docs/resources.md#photos, against a real S3 server)', () => {
   it('uploads a real PNG through the presigned POST, completes it, lists it and downloads the same bytes', async () => {
     const patient = await newPatient(app);
     const png = makePng(16, 16);
@@ -195,7 +195,7 @@ describe('a photo from upload to download (SPEC §3 Photos, against a real S3 se
   });
 });
 
-describe('credentials never reach a log line (SPEC §9)', () => {
+describe('credentials never reach a log line (docs/operations.md#logs)', () => {
   it('logs no signature, credential or policy of the presigned POST or GET URLs handed out', async () => {
     const patient = await newPatient(app);
     const started = await startUpload(app, patient);

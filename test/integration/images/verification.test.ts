@@ -30,7 +30,7 @@ async function expectRefused(patient: Patient, imageId: string, key: string, rea
   expect((await complete(app, patient, imageId)).status).toBe(404);
 }
 
-describe('complete checks the object (SPEC §3: HEAD, size and type, else deleted and 422)', () => {
+describe('complete checks the object (docs/resources.md#photos: HEAD, size and type, else deleted and 422)', () => {
   it('refuses and deletes a file larger than IMAGE_MAX_BYTES', async () => {
     const patient = await newPatient(app);
     const started = await startUpload(app, patient);

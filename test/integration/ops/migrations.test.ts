@@ -26,7 +26,7 @@ afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
 });
 
-describe('migrations on start-up (SPEC §9)', () => {
+describe('migrations on start-up (docs/operations.md#migrations)', () => {
   it('apply once when two instances start together', async () => {
     const apis = await emptyDatabaseWith(2);
     const [first, second] = await Promise.all(apis.map((knex) => migrateToLatest(knex, logger)));

@@ -17,7 +17,7 @@ afterAll(async () => {
   await proxy.stop();
 });
 
-describe('GET /health and GET /ready (SPEC §9)', () => {
+describe('GET /health and GET /ready (docs/operations.md#health-and-readiness)', () => {
   it('is ready when Postgres, Redis and migrations are', async () => {
     const response = await app.request('/ready');
     expect(response.status).toBe(200);

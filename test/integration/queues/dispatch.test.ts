@@ -25,7 +25,7 @@ afterAll(() => app.close());
 // Any job serves here: these tests are about queue mechanics, not what the job does.
 const sweepQueue = () => app.deps.queues.accounts;
 
-describe('enqueue after commit (SPEC §7)', () => {
+describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
   it('enqueues after the commit with a deterministic id and the request id', async () => {
     const rowId = randomUUID();
     await runWithContext({ requestId: 'req-commit-0001' }, () =>

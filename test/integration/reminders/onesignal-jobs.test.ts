@@ -39,7 +39,7 @@ const context = (timeoutMs?: number) => ({
     : {}),
 });
 
-/** The seed's body, byte for byte, plus the idempotency key (SPEC §4). */
+/** The seed's body, byte for byte, plus the idempotency key (docs/reminders.md#schedule). */
 const owners = new Map<string, User>();
 
 /** A reminder of a user of its own (one live progress reminder per user is a constraint). */

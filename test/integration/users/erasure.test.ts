@@ -30,7 +30,7 @@ async function waitFor<T>(
 
 const erasureOf = (id: string) => app.deps.knex('account_erasures').where({ id }).first();
 
-describe('DELETE /auth/users/{cognito_sub} (SPEC §3)', () => {
+describe('DELETE /auth/users/{cognito_sub} (docs/resources.md#account-erasure)', () => {
   it('answers 202, hides the profile at once, and the worker erases every row', async () => {
     const user = await createUser(app.deps.knex);
     await app.deps.knex('user_settings').insert({ user_id: user.id, reminder_time: '08:30' });

@@ -32,7 +32,7 @@ const each = ROUTES.map((route) => [route.name, route] as const);
 const send = (route: Route, base: string, token: string | undefined, id = sessionId) =>
   call(app, { base, token }, route.method, route.path(id), route.json);
 
-describe('authentication and authorization (SPEC §2)', () => {
+describe('authentication and authorization (docs/auth.md)', () => {
   it.each(each)('%s: no token → 401', async (_name, route) => {
     const answer = await send(route, owner.base, undefined);
     expect(answer.status).toBe(401);

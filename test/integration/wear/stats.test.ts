@@ -46,7 +46,7 @@ const day = (date: string, out: number, wear: number, goal: number) => ({
 const today = () => DateTime.now().setZone(ZONE).startOf('day');
 const isoDate = (value: DateTime) => value.toISODate()!;
 
-describe('GET /wear-stats (SPEC §3)', () => {
+describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   it('cuts days at London midnight across the spring DST change (a 1380-minute day), splitting sessions', async () => {
     const patient = await newPatient(app, { timezone: ZONE });
     await createTreatment(app, patient.user.id, { started_on: '2026-03-27', daily_wear_goal_minutes: 1320 });

@@ -31,7 +31,7 @@ function expectPaths(answer: Answer, paths: string[]) {
   for (const error of errors) expect(error.message).toEqual(expect.any(String));
 }
 
-describe('validation: every failure is 422 with the path of the bad value (SPEC §1)', () => {
+describe('validation: every failure is 422 with the path of the bad value (docs/conventions.md#errors)', () => {
   it.each([
     ['an id that is not a UUID', { id: 'session-1' }, ['body.id']],
     ['an id as a number', { id: 42 }, ['body.id']],
@@ -152,7 +152,7 @@ describe('validation: every failure is 422 with the path of the bad value (SPEC 
   });
 });
 
-describe('nothing a client sends produces a 500 (SPEC §1)', () => {
+describe('nothing a client sends produces a 500 (docs/conventions.md#errors)', () => {
   const hostileValues: unknown[] = [
     null,
     true,

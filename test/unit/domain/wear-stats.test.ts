@@ -47,7 +47,7 @@ function day(date: string, outMinutes: number, wearMinutes: number, goal = 1320)
 }
 
 describe('computeWearStats: days are local calendar days', () => {
-  it('returns the exact SPEC shape', () => {
+  it('returns the exact shape of docs/resources.md#wear-stats', () => {
     expect(
       stats({
         from: '2026-05-01',
@@ -505,7 +505,7 @@ describe('validateStatsRange', () => {
     expect(validateStatsRange(from, to)).toBe(message);
   });
 
-  it('allows as many days as the SPEC', () => {
+  it('allows as many days as docs/resources.md#wear-stats', () => {
     expect(MAX_STATS_RANGE_DAYS).toBe(366);
   });
 });

@@ -11,7 +11,7 @@ const dentistError = (code: string, detail: string, message: string) =>
   new AppError(422, code, detail, { errors: [{ path: 'body.dentist_id', message }] });
 
 /**
- * `POST /dentist-change-requests` (SPEC §3): the row first, the submit job after the
+ * `POST /dentist-change-requests` (docs/dentists.md#change-requests): the row first, the submit job after the
  * commit. One open request per user is the partial unique index's to enforce, so two
  * concurrent requests cannot both pass a check: the loser's insert fails and is a 409.
  */

@@ -11,7 +11,7 @@ export function containsPattern(q: string): string {
 }
 
 /**
- * The app's directory (SPEC §3): active dentists whose name, practice or city contains
+ * The app's directory (docs/dentists.md#directory): active dentists whose name, practice or city contains
  * `q`, by name. Keyset pagination on (name, id): stable while Jarvis edits the directory.
  */
 export async function searchDentists(knex: Knex, query: DentistSearchQuery) {
@@ -38,7 +38,7 @@ export async function searchDentists(knex: Knex, query: DentistSearchQuery) {
 }
 
 /**
- * Jarvis's upsert (SPEC §8). Fields left out keep their current value, so a partial
+ * Jarvis's upsert (docs/internal-api.md#dentists). Fields left out keep their current value, so a partial
  * sync never reactivates a dentist nor wipes a practice; a new dentist is active.
  */
 export async function upsertDentist(knex: Knex, id: number, body: PutDentistBody) {
@@ -57,7 +57,7 @@ export async function upsertDentist(knex: Knex, id: number, body: PutDentistBody
   return { dentist: presentDentist(dentist), created: inserted };
 }
 
-/** DELETE deactivates (SPEC §8): users and requests keep pointing at the row. */
+/** DELETE deactivates (docs/internal-api.md#dentists): users and requests keep pointing at the row. */
 export async function deactivateDentist(knex: Knex, id: number): Promise<void> {
   const updated = await knex('dentists')
     .where({ id })

@@ -70,7 +70,7 @@ export function presentChangeRequest(row: ChangeRequestRow): z.output<typeof cha
   };
 }
 
-/** The user's current dentist for the profile (SPEC §3), whether or not still active. */
+/** The user's current dentist for the profile (docs/resources.md#profile), whether or not still active. */
 export async function currentDentist(knex: Knex, userId: string): Promise<DentistSummary | null> {
   const dentist = (await knex('users')
     .join('dentists', 'dentists.id', 'users.dentist_id')

@@ -22,7 +22,7 @@ import { presentProfile } from '../users/profile.js';
 import { presentSession } from '../wear/present.js';
 
 /**
- * Everything held about one user, in the shapes the API already uses (SPEC §3
+ * Everything held about one user, in the shapes the API already uses (docs/resources.md#export:
  * `GET /export`, the UK/EU GDPR right of access and portability). Reads run in one
  * repeatable-read transaction, so the document is a consistent snapshot.
  */

@@ -10,7 +10,7 @@ export const hubspotRoutes = [
     tag: 'hubspot',
     auth: 'hubspot_signature',
     body: hubspotBatch,
-    // SPEC §6: a body that is not an array of events is a 400, like malformed JSON.
+    // docs/hubspot.md#acknowledgement: a body that is not an array of events is a 400, like malformed JSON.
     invalidBody: { status: 400, code: 'invalid_webhook_body' },
     responses: {
       200: { description: 'Stored (new and duplicate events)', schema: acknowledgement },

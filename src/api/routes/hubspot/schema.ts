@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * One HubSpot webhook event (SPEC §6). Unknown fields are kept (merge events carry
+ * One HubSpot webhook event (docs/hubspot.md). Unknown fields are kept (merge events carry
  * `mergedObjectIds`, `primaryObjectId`…); ids are integers within JavaScript's safe
  * range, as HubSpot's are.
  */

@@ -84,7 +84,7 @@ export async function storeEvents(
       EVENT_COLUMNS.map((column) => eventRows.map((row) => row[column]) as string[]),
     ),
   )) as { rows: Array<{ id: string }> };
-  // One job for the delivery's new events (SPEC §7 still holds per row: the sweeper
+  // One job for the delivery's new events (docs/dispatch.md still holds per row: the sweeper
   // enqueues any row left unprocessed on its own).
   const [first] = rows;
   if (first) {

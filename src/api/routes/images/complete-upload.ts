@@ -54,7 +54,7 @@ async function discard(deps: Deps, image: Image): Promise<void> {
 }
 
 /**
- * `POST /images/{id}/complete` (SPEC §3): checks the uploaded object with HEAD (and
+ * `POST /images/{id}/complete` (docs/resources.md#photos): checks the uploaded object with HEAD (and
  * its first bytes) and marks the image uploaded. Completing an uploaded image again
  * answers it again.
  */

@@ -6,7 +6,7 @@ import type { AppDeps } from '../../deps.js';
 import type { CreateImageBody } from './schema.js';
 import { withStorage } from './storage.js';
 
-/** A presigned POST is good for 10 minutes (SPEC §3). */
+/** A presigned POST is good for 10 minutes (docs/resources.md#photos). */
 export const UPLOAD_WINDOW_SECONDS = 600;
 
 /**

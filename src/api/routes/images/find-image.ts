@@ -4,7 +4,7 @@ import { notFound } from '../../../shared/errors.js';
 import { findProfile } from '../users/profile.js';
 
 /**
- * An image of this user only (SPEC §2): another user's id, an unknown one and (where
+ * An image of this user only (docs/auth.md#object-ownership): another user's id, an unknown one and (where
  * a status is asked for) one in another state are the same 404.
  */
 export async function findOwnImage(

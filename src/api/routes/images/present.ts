@@ -2,7 +2,7 @@ import type { S3Storage } from '../../../shared/clients/s3.js';
 import type { Image } from '../../../shared/db/models/image.js';
 import type { ImageResponse } from './schema.js';
 
-/** Download links last 15 minutes (SPEC §3): long enough to show a gallery, short if leaked. */
+/** Download links last 15 minutes (docs/resources.md#photos): long enough to show a gallery, short if leaked. */
 export const DOWNLOAD_URL_SECONDS = 15 * 60;
 
 /** An uploaded image as the app sees it, with a fresh presigned GET URL. */

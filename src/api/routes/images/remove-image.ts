@@ -5,7 +5,7 @@ import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 
 /**
- * `DELETE /images/{id}` (SPEC §3): the image is gone to the app as soon as this
+ * `DELETE /images/{id}` (docs/resources.md#photos): the image is gone to the app as soon as this
  * commits; the worker deletes the object (and looks again once a still-open upload
  * window has closed, so a late upload does not outlive the image).
  */

@@ -14,7 +14,7 @@ const assignmentResponse = z.object({
 });
 
 /**
- * Makes `dentistId` the user's dentist (SPEC §8) and completes their open request for
+ * Makes `dentistId` the user's dentist (docs/internal-api.md#dentist-assignment) and completes their open request for
  * that dentist, in one transaction: the app never sees the new dentist with the
  * request still open. Assigning the same dentist again changes nothing.
  */

@@ -2,7 +2,7 @@ import { defineRoute } from '../../route.js';
 import { deactivateDentist, upsertDentist } from '../dentists/directory.js';
 import { dentistIdParams, dentistResponse, putDentistBody } from '../dentists/schema.js';
 
-/** The dentist directory, kept in step by Jarvis (SPEC §8). */
+/** The dentist directory, kept in step by Jarvis (docs/internal-api.md#dentists). */
 export const internalDentistRoutes = [
   defineRoute({
     method: 'put',

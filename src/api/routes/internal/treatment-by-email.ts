@@ -3,7 +3,7 @@ import { putTreatment } from '../treatment/plan.js';
 import { putTreatmentBody, treatmentResponse } from '../treatment/schema.js';
 import { byEmailParams, findUserByEmail } from './by-email.js';
 
-/** Jarvis sets a user's plan with the mobile PUT's body and semantics (SPEC §8). */
+/** Jarvis sets a user's plan with the mobile PUT's body and semantics (docs/internal-api.md#treatment). */
 export const internalTreatmentRoutes = [
   defineRoute({
     method: 'put',

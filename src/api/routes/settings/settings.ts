@@ -9,7 +9,7 @@ import { replanOpenWearReminders } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import type { PutSettingsBody } from './schema.js';
 
-/** Exactly the four fields of the SPEC: the row's user id and timestamp stay inside. */
+/** Exactly the four fields of docs/reminders.md#settings: the row's user id and timestamp stay inside. */
 export function presentSettings(settings: ReminderSettings): ReminderSettings {
   return {
     progress_reminders: settings.progress_reminders,

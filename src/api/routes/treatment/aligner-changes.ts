@@ -15,7 +15,7 @@ import { repeatedChange } from './repeated-change.js';
 import type { AlignerChangeBody, AlignerChangesQuery } from './schema.js';
 
 /**
- * `POST /treatment/aligner-changes` (SPEC §3): the history row, the new plan and the
+ * `POST /treatment/aligner-changes` (docs/resources.md#aligner-changes): the history row, the new plan and the
  * re-planned progress reminder, in one transaction. The plan is read under its lock,
  * so concurrent changes apply one after the other, each to the plan the previous one
  * left (see repeatedChange for the double tap).

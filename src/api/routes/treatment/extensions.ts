@@ -13,13 +13,13 @@ import { presentExtension, presentTreatment } from './present.js';
 import type { ExtensionBody } from './schema.js';
 
 /**
- * Extensions of one aligner, in all. The SPEC bounds each request (1–30 days), not
+ * Extensions of one aligner, in all. The request schema bounds each request (1–30 days, docs/resources.md#extensions), not
  * their sum; a year keeps every derived date a real one whatever a client repeats.
  */
 export const MAX_EXTENSION_DAYS_PER_ALIGNER = 365;
 
 /**
- * `POST /treatment/extensions` (SPEC §3): the current aligner is worn `days` longer,
+ * `POST /treatment/extensions` (docs/resources.md#extensions): the current aligner is worn `days` longer,
  * which pushes `next_change_on` (and the progress reminder) back. The history row and
  * the plan change commit together.
  */

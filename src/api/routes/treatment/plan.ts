@@ -36,7 +36,7 @@ export async function readTreatment(
 }
 
 /**
- * `PUT /treatment` (SPEC §3): sets the whole plan. Extensions belong to one wear of one
+ * `PUT /treatment` (docs/resources.md#treatment): sets the whole plan. Extensions belong to one wear of one
  * aligner: they are kept while the PUT leaves the current aligner and its start date
  * as they were (changing the goal, pausing or resuming must not undo an extension), and
  * reset to 0 otherwise, when the PUT describes a new wear. The progress reminder is

@@ -4,7 +4,7 @@ import { notFound } from '../../../shared/errors.js';
 import type { Dispatcher } from '../../../shared/queues.js';
 
 /**
- * Requests the erasure of an account (SPEC §3 DELETE): the profile is gone to every
+ * Requests the erasure of an account (docs/resources.md#account-erasure): the profile is gone to every
  * caller as soon as this commits; the worker erases the rest and then the row.
  */
 export async function requestErasure(

@@ -25,7 +25,7 @@ export function presentProfile(user: UserRow) {
 /**
  * Creates or replaces the profile in one statement; `created` tells 201 from 200. A
  * change of time zone moves the progress reminder (it is set in local time); a new
- * user is linked to the HubSpot contact with their email (SPEC §3). All in one transaction.
+ * user is linked to the HubSpot contact with their email (docs/resources.md#profile). All in one transaction.
  */
 export async function upsertProfile(
   knex: Knex,

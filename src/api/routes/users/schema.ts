@@ -40,5 +40,5 @@ export const profileResponse = z.object({
   updated_at: z.string(),
 });
 
-/** The profile as its owner sees it: with their current dentist (SPEC §3). */
+/** The profile as its owner sees it: with their current dentist (docs/resources.md#profile). */
 export const userProfileResponse = profileResponse.extend({ dentist: dentistSummary.nullable() });

@@ -9,10 +9,10 @@ import { explainEditFailure } from './session-conflicts.js';
 import type { EditSessionBody } from './schema.js';
 
 /**
- * `PATCH /wear-sessions/{id}` (SPEC §3): ends or edits a session in one statement.
+ * `PATCH /wear-sessions/{id}` (docs/resources.md#wear-sessions): ends or edits a session in one statement.
  * Postgres checks the result against the stored values it keeps (ends after start,
  * no overlap), so two edits racing cannot together break a rule. Ending the session
- * or moving its start cancels or moves its wear reminder (SPEC §4).
+ * or moving its start cancels or moves its wear reminder (docs/reminders.md#wear-reminders).
  */
 export async function editSession(
   knex: Knex,

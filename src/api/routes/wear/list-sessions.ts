@@ -6,7 +6,7 @@ import type { ListSessionsQuery } from './schema.js';
 import { sessionsOverlapping } from './session-reads.js';
 
 /**
- * `GET /wear-sessions?from&to` (SPEC §3): the sessions overlapping `[from, to)`,
+ * `GET /wear-sessions?from&to` (docs/resources.md#wear-sessions): the sessions overlapping `[from, to)`,
  * newest first, keyset-paginated on (started_at, id).
  */
 export async function listSessions(knex: Knex, userId: string, query: ListSessionsQuery) {

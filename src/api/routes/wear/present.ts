@@ -1,6 +1,6 @@
 import type { WearSession } from '../../../shared/db/models/wear-session.js';
 
-/** A session as the app sees it: UTC instants with milliseconds (SPEC §1), no user id. */
+/** A session as the app sees it: UTC instants with milliseconds (docs/conventions.md#json), no user id. */
 export function presentSession(session: WearSession) {
   return {
     id: session.id,

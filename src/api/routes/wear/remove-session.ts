@@ -5,7 +5,7 @@ import type { Dispatcher } from '../../../shared/queues.js';
 import { replanWearReminder } from '../../../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 
-/** `DELETE /wear-sessions/{id}` (SPEC §3); the session's wear reminder, if still live, is cancelled. */
+/** `DELETE /wear-sessions/{id}` (docs/resources.md#wear-sessions); the session's wear reminder, if still live, is cancelled. */
 export async function removeSession(
   knex: Knex,
   dispatcher: Dispatcher,

@@ -37,7 +37,7 @@ export const wearSessionParams = cognitoSubParams.extend({
 
 // Strict: a field the schema does not know (`user_id`, `end_at`…) is an error, never ignored.
 export const startSessionBody = z.strictObject({
-  /** Chosen by the app so that a retry is recognised (SPEC §3). */
+  /** Chosen by the app so that a retry is recognised (docs/resources.md#wear-sessions). */
   id: z.uuid({ error: 'must be a UUID' }).optional(),
   started_at: sessionTime.optional(),
   reason: reason.optional(),

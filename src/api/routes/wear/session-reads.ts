@@ -39,7 +39,7 @@ export function sessionsOverlapping(
     });
 }
 
-/** A session of this user only (SPEC §2): another user's id and an unknown one are the same 404. */
+/** A session of this user only (docs/auth.md#object-ownership): another user's id and an unknown one are the same 404. */
 export function ownSessionOrNotFound(session: WearSession | undefined, userId: string): WearSession {
   if (!session || session.user_id !== userId) throw notFound('No such wear session');
   return session;

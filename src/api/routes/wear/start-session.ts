@@ -11,10 +11,10 @@ import { findSession, ownSessionOrNotFound } from './session-reads.js';
 import type { StartSessionBody } from './schema.js';
 
 /**
- * `POST /wear-sessions` (SPEC §3): starts an open session and plans its wear reminder
- * (SPEC §4) in the same transaction. A client id already stored is a retry: the
+ * `POST /wear-sessions` (docs/resources.md#wear-sessions): starts an open session and plans its wear reminder
+ * (docs/reminders.md#wear-reminders) in the same transaction. A client id already stored is a retry: the
  * stored session is the answer whatever the retry says (the first write wins), and
- * another user's id is a 404 like any object of theirs (SPEC §2).
+ * another user's id is a 404 like any object of theirs (docs/auth.md#object-ownership).
  *
  * Every write to a user's sessions takes the user lock first. Without it, two starts
  * racing can each put their row in the exclusion constraint's index before either

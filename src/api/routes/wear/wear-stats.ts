@@ -18,7 +18,7 @@ import { NO_PROFILE_YET } from '../users/profile.js';
 import { sessionsOverlapping, type InstantRange } from './session-reads.js';
 import { currentStreak } from './streak.js';
 
-/** SPEC §3: the goal when the user has no treatment (the column's own default). */
+/** docs/resources.md#wear-stats: the goal when the user has no treatment (the column's own default). */
 export const DEFAULT_DAILY_WEAR_GOAL_MINUTES = 1320;
 
 /** A session's start and end (null while open) in epoch seconds. */
@@ -106,7 +106,7 @@ async function sessionsForDays(
 }
 
 /**
- * `GET /wear-stats` (SPEC §3). Only the days that can be reported count: from the
+ * `GET /wear-stats` (docs/resources.md#wear-stats). Only the days that can be reported count: from the
  * start of tracking (or `from`) to today (or `to`); the sessions are read with the
  * user, in one statement. The streak is the current one (see currentStreak), which
  * may read further back than `from`, a stretch at a time.

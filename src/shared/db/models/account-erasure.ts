@@ -2,7 +2,7 @@ import { Model } from 'objection';
 
 export type ErasureStatus = 'pending' | 'completed' | 'failed';
 
-/** An account erasure in progress or done (SPEC §3 DELETE); outlives the user row. */
+/** An account erasure in progress or done (docs/resources.md#account-erasure); outlives the user row. */
 export class AccountErasure extends Model {
   static override tableName = 'account_erasures';
 

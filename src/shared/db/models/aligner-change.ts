@@ -1,7 +1,7 @@
 import { Model } from 'objection';
 import type { LocalDate } from '../../domain/local-time.js';
 
-/** One recorded switch of aligner (SPEC §3 `POST /treatment/aligner-changes`); the history is append-only. */
+/** One recorded switch of aligner (docs/resources.md#aligner-changes); the history is append-only. */
 export class AlignerChange extends Model {
   static override tableName = 'aligner_changes';
 

@@ -16,7 +16,7 @@ export const OPEN_STATUSES: readonly ChangeRequestStatus[] = ['pending', 'submit
 /** The unique index that keeps one open request per user; its violation is a 409. */
 export const ONE_OPEN_REQUEST_INDEX = 'dentist_change_requests_one_open';
 
-/** A user's request to change dentist, submitted to Jarvis by the worker (SPEC §3, §5). */
+/** A user's request to change dentist, submitted to Jarvis by the worker (docs/dentists.md). */
 export class DentistChangeRequest extends Model {
   static override tableName = 'dentist_change_requests';
 
@@ -36,7 +36,7 @@ export class DentistChangeRequest extends Model {
 
 /**
  * The user's dentist has become `dentistId` (internal API, HubSpot): their open request
- * for that dentist has been done (SPEC §5). Call in the transaction that assigns.
+ * for that dentist has been done (docs/dentists.md#completion). Call in the transaction that assigns.
  * Returns the id of the request completed, if any.
  */
 export async function completeMatchingRequest(

@@ -1,7 +1,7 @@
 import { Model } from 'objection';
 
 /**
- * A dentist of the directory (SPEC §3 Dentists). The id is Jarvis's: a positive
+ * A dentist of the directory (docs/dentists.md#directory). The id is Jarvis's: a positive
  * integer, sent back to Jarvis as a JSON number.
  */
 export class Dentist extends Model {

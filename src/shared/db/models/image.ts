@@ -18,7 +18,7 @@ export const IMAGE_CONTENT_TYPES = Object.keys(IMAGE_EXTENSIONS) as [ImageConten
 /** `pending` while the app holds a presigned POST; `uploaded` once `complete` has checked the object. */
 export type ImageStatus = 'pending' | 'uploaded';
 
-/** A progress photo (SPEC §3 Photos). The bytes live in S3 under `object_key`. */
+/** A progress photo (docs/resources.md#photos). The bytes live in S3 under `object_key`. */
 export class Image extends Model {
   static override tableName = 'images';
 
@@ -39,7 +39,7 @@ export class Image extends Model {
 
 export type ImageDeletionReason = 'image_deleted' | 'object_invalid' | 'account_erased' | 'upload_abandoned';
 
-/** One DeleteObject the worker owes (SPEC §7); outlives the image row and the user. */
+/** One DeleteObject the worker owes (docs/dispatch.md#rows-first); outlives the image row and the user. */
 export class ImageDeletion extends Model {
   static override tableName = 'image_deletions';
 

@@ -1,6 +1,6 @@
 import { Model } from 'objection';
 
-/** Days added to the wear of one aligner (SPEC §3 `POST /treatment/extensions`). */
+/** Days added to the wear of one aligner (docs/resources.md#extensions). */
 export class TreatmentExtension extends Model {
   static override tableName = 'treatment_extensions';
 

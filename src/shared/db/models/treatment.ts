@@ -3,7 +3,7 @@ import type { LocalDate } from '../../domain/local-time.js';
 import type { TreatmentPlan, TreatmentStatus } from '../../domain/treatment.js';
 
 /**
- * A user's treatment plan and where they are in it (SPEC §3 Treatment); one per user,
+ * A user's treatment plan and where they are in it (docs/resources.md#treatment); one per user,
  * keyed by the user. Dates are `YYYY-MM-DD` strings (db/knex.ts keeps them so).
  */
 export class Treatment extends Model {

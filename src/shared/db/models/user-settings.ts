@@ -1,7 +1,7 @@
 import { Model } from 'objection';
 
 /**
- * Reminder settings (SPEC §3 Reminders). A user without a row has the defaults
+ * Reminder settings (docs/reminders.md#settings). A user without a row has the defaults
  * (DEFAULT_REMINDER_SETTINGS); the first PUT creates the row.
  */
 export class UserSettings extends Model {

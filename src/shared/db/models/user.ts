@@ -1,6 +1,6 @@
 import { Model } from 'objection';
 
-/** A person using the app (SPEC §3 Profile). Identified by their Cognito `sub`. */
+/** A person using the app (docs/resources.md#profile). Identified by their Cognito `sub`. */
 export class User extends Model {
   static override tableName = 'users';
 

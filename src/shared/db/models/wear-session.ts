@@ -4,7 +4,7 @@ export const WEAR_REASONS = ['meal', 'drink', 'cleaning', 'other'] as const;
 export type WearReason = (typeof WEAR_REASONS)[number];
 
 /**
- * An out-of-mouth session (SPEC §3 Wear tracking): the aligners were out from
+ * An out-of-mouth session (docs/resources.md#wear-sessions): the aligners were out from
  * `started_at` until `ended_at`, or until now while `ended_at` is null. Postgres
  * keeps one open session per user and no two of a user's sessions overlapping.
  */
