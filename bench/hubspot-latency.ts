@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { createKnex, type Knex } from '../src/shared/db/knex.js';
-import { hubspotSignatureV3 } from '../src/shared/hubspot-signature.js';
+import { hubspotSignatureV3 } from '../src/hubspot/signature.js';
 import { noiseWarnings, type BenchContext, type RunHealth } from './lib/context.js';
 import { CpuWindow, residentMiB } from './lib/cpu.js';
 import { formatCores, healthText } from './lib/results.js';

@@ -1,7 +1,7 @@
 import type { Request } from 'autocannon';
 import { DateTime } from 'luxon';
 import { developmentToken } from '../src/dev/development-token.js';
-import { hubspotSignatureV3 } from '../src/shared/hubspot-signature.js';
+import { hubspotSignatureV3 } from '../src/hubspot/signature.js';
 import { seededRandom } from './lib/random.js';
 
 /** A seeded user the load can act as: their Cognito sub and IANA zone. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Checks that comments and documents cite only what the repository contains (issue 15):
 //
-// - every `docs/….md` path cited in src/, test/, migrations/, bench/, scripts/ and the
+// - every `docs/….md` path and every code path (`src/…/x.ts`, `test/…`) cited in src/, test/, migrations/, bench/, scripts/ and the
 //   repository's configuration files exists, and so does its `#section` when it names
 //   one (GitHub's heading anchors);
 // - every relative Markdown link in README.md and docs/ points to an existing file
@@ -91,6 +91,16 @@ function checkTarget(target, where) {
     problems.push(`${where}: cites ${target}, but ${path} has no section #${anchor}`);
 }
 
+/** Every path into the repository's code (`src/…/x.ts`, `test/…`) named on a line must exist. */
+function checkSourcePaths(line, where) {
+  for (const match of line.matchAll(
+    /(?<![\w./-])(?:src|test|bench|migrations|scripts)\/[\w./-]*?\.(?:ts|js|mjs|sql|sh)\b/g,
+  )) {
+    citations += 1;
+    checkTarget(match[0], where);
+  }
+}
+
 let citations = 0;
 for (const target of CODE_TARGETS) {
   for (const file of walk(join(ROOT, target), (path) => CODE_FILES.test(path))) {
@@ -104,6 +114,7 @@ for (const target of CODE_TARGETS) {
           citations += 1;
           checkTarget(match[0], where);
         }
+        checkSourcePaths(line, where);
         if (/\bSPEC\b/.test(line)) problems.push(`${where}: cites SPEC: ${line.trim()}`);
         if (/\/work\/shared\b|\.\.\/seed\b/.test(line))
           problems.push(`${where}: points outside the repository: ${line.trim()}`);
@@ -121,6 +132,7 @@ for (const file of markdown) {
       if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
       if (fenced) return;
       const where = `${path}:${i + 1}`;
+      checkSourcePaths(line, where);
       if (/\bSPEC\b|\/work\/shared\b|\.\.\/seed\b/.test(line))
         problems.push(`${where}: cites SPEC: ${line.trim()}`);
       for (const match of line.matchAll(/\]\(([^)\s]+)\)/g)) {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Logger } from '../shared/logger.js';
-import { problemDocument, problemTitle, type Problem } from './middleware/problem.js';
+import { problemDocument, problemTitle, type Problem } from './errors/problem.js';
 import { responsesInFlight } from './responses-in-flight.js';
 
 /**

@@ -1,4 +1,4 @@
-import { isLocalDate } from '../shared/domain/local-time.js';
+import { isLocalDate } from '../shared/time/local-time.js';
 import { z } from 'zod';
 import { AppError } from '../shared/errors.js';
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DEVELOPMENT_HUBSPOT_SECRET, DEVELOPMENT_INTERNAL_API_KEY } from '../shared/config.js';
-import { hubspotSignatureV3 } from '../shared/hubspot-signature.js';
+import { hubspotSignatureV3 } from '../hubspot/signature.js';
 import { developmentToken } from './development-token.js';
 
 const api = (process.env.DEMO_API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`).replace(/\/$/, '');

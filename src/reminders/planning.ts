@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { LocalDate } from '../shared/domain/local-time.js';
-import type { TreatmentStatus } from '../shared/domain/treatment.js';
+import type { LocalDate } from '../shared/time/local-time.js';
+import type { TreatmentStatus } from '../treatment/plan-rules.js';
 
 /**
  * Which reminders should exist, decided from the treatment, the settings and the

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { todayIn } from '../shared/domain/local-time.js';
-import { deriveTreatment, type TreatmentPlan } from '../shared/domain/treatment.js';
+import { todayIn } from '../shared/time/local-time.js';
+import { deriveTreatment, type TreatmentPlan } from '../treatment/plan-rules.js';
 import type { JobRequest } from '../shared/queues.js';
 import { handOverAt, planProgressReminder, planWearReminder } from './planning.js';
 import { createReminder, liveProgressReminder, liveWearReminder, withdrawReminder } from './repository.js';

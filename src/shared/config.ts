@@ -116,7 +116,7 @@ const LOG_LEVELS = {
   silent: 'silent',
 } as const;
 
-/** The fields a HubSpot property can be mapped to (shared/hubspot/appliers.ts applies each). */
+/** The fields a HubSpot property can be mapped to (src/hubspot/appliers.ts applies each). */
 export const HUBSPOT_TARGET_FIELDS = [
   'email',
   'first_name',

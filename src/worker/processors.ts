@@ -1,10 +1,10 @@
 import type { ProcessorRegistry } from './context.js';
 import { processCancelReminder } from '../reminders/cancel-job.js';
-import { processDeleteImage } from './jobs/delete-image.js';
-import { processEraseAccount } from './jobs/erase-account.js';
-import { processHubspotEvent } from './jobs/process-hubspot-event.js';
+import { processDeleteImage } from '../photos/delete-image-job.js';
+import { processEraseAccount } from '../accounts/erase-account-job.js';
+import { processHubspotEvent } from '../hubspot/process-event-job.js';
 import { processScheduleReminder } from '../reminders/schedule-job.js';
-import { processSubmitDentistChange } from './jobs/submit-dentist-change.js';
+import { processSubmitDentistChange } from '../dentists/submit-change-job.js';
 
 /**
  * Job name → processor, for every job in shared/queues.ts. The type makes a missing

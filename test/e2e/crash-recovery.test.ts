@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LOST_CALL_NOTE } from '../../src/worker/jobs/submit-dentist-change.js';
+import { LOST_CALL_NOTE } from '../../src/dentists/submit-change-job.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { HoldingProxy } from './holding-proxy.js';

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 import { developmentToken } from '../../src/dev/development-token.js';
 import { createKnex } from '../../src/shared/db/knex.js';
-import { LOST_CALL_NOTE } from '../../src/worker/jobs/submit-dentist-change.js';
+import { LOST_CALL_NOTE } from '../../src/dentists/submit-change-job.js';
 import { hubspotEvent } from '../support/hubspot.js';
 import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { waitFor } from '../support/jobs.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { defineRoute, type AnyRoute } from '../../src/api/route.js';
-import { cognitoSubParams } from '../../src/api/routes/users/schema.js';
+import { cognitoSubParams } from '../../src/users/schema.js';
 import { routes } from '../../src/api/routes/index.js';
 import { notFound } from '../../src/shared/errors.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';

@@ -13,7 +13,7 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import { pick, randomInt, seededRandom, type Random } from '../../bench/lib/random.js';
 import { developmentToken } from '../../src/dev/development-token.js';
-import { hubspotSignatureV3 } from '../../src/shared/hubspot-signature.js';
+import { hubspotSignatureV3 } from '../../src/hubspot/signature.js';
 import type { FaultCounts, FaultPlan, FaultyJarvis, FaultyOneSignal } from './fault-stubs.js';
 
 /**

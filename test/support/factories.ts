@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { User } from '../../src/shared/db/models/user.js';
+import type { User } from '../../src/users/model.js';
 
 let sequence = 0;
 
@@ -42,8 +42,8 @@ export async function createReminder(
 /** A wear session row (closed, an hour long, a day ago, unless overridden). */
 export async function createWearSession(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/wear-session.js').WearSession> & { user_id: string },
-): Promise<import('../../src/shared/db/models/wear-session.js').WearSession> {
+  overrides: Partial<import('../../src/wear/model.js').WearSession> & { user_id: string },
+): Promise<import('../../src/wear/model.js').WearSession> {
   const started = Date.now() - 24 * 3600_000;
   const [session] = (await knex('wear_sessions')
     .insert({
@@ -53,7 +53,7 @@ export async function createWearSession(
       reason: 'meal',
       ...overrides,
     })
-    .returning('*')) as Array<import('../../src/shared/db/models/wear-session.js').WearSession>;
+    .returning('*')) as Array<import('../../src/wear/model.js').WearSession>;
   if (!session) throw new Error('wear session not created');
   return session;
 }
@@ -61,8 +61,8 @@ export async function createWearSession(
 /** A treatment row (aligner 1 of 20, 14 days each, started today in UTC, active, unless overridden). */
 export async function createTreatment(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/treatment.js').Treatment> & { user_id: string },
-): Promise<import('../../src/shared/db/models/treatment.js').Treatment> {
+  overrides: Partial<import('../../src/treatment/model.js').Treatment> & { user_id: string },
+): Promise<import('../../src/treatment/model.js').Treatment> {
   const today = new Date().toISOString().slice(0, 10);
   const [treatment] = (await knex('treatments')
     .insert({
@@ -74,7 +74,7 @@ export async function createTreatment(
       current_aligner_started_on: overrides.started_on ?? today,
       ...overrides,
     })
-    .returning('*')) as Array<import('../../src/shared/db/models/treatment.js').Treatment>;
+    .returning('*')) as Array<import('../../src/treatment/model.js').Treatment>;
   if (!treatment) throw new Error('treatment not created');
   return treatment;
 }
@@ -82,13 +82,13 @@ export async function createTreatment(
 /** An aligner change row (aligner 2, changed today in UTC, unless overridden). */
 export async function createAlignerChange(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/aligner-change.js').AlignerChange> & {
+  overrides: Partial<import('../../src/treatment/aligner-change-model.js').AlignerChange> & {
     user_id: string;
   },
-): Promise<import('../../src/shared/db/models/aligner-change.js').AlignerChange> {
+): Promise<import('../../src/treatment/aligner-change-model.js').AlignerChange> {
   const [change] = (await knex('aligner_changes')
     .insert({ aligner_number: 2, changed_on: new Date().toISOString().slice(0, 10), ...overrides })
-    .returning('*')) as Array<import('../../src/shared/db/models/aligner-change.js').AlignerChange>;
+    .returning('*')) as Array<import('../../src/treatment/aligner-change-model.js').AlignerChange>;
   if (!change) throw new Error('aligner change not created');
   return change;
 }
@@ -98,8 +98,8 @@ let dentistSequence = 100_000;
 /** A dentist of the directory (active, with a unique Jarvis id, unless overridden). */
 export async function createDentist(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/dentist.js').Dentist> = {},
-): Promise<import('../../src/shared/db/models/dentist.js').Dentist> {
+  overrides: Partial<import('../../src/dentists/dentist-model.js').Dentist> = {},
+): Promise<import('../../src/dentists/dentist-model.js').Dentist> {
   dentistSequence += 1;
   const [dentist] = (await knex('dentists')
     .insert({
@@ -109,7 +109,7 @@ export async function createDentist(
       city: 'Leeds',
       ...overrides,
     })
-    .returning('*')) as Array<import('../../src/shared/db/models/dentist.js').Dentist>;
+    .returning('*')) as Array<import('../../src/dentists/dentist-model.js').Dentist>;
   if (!dentist) throw new Error('dentist not created');
   return dentist;
 }
@@ -117,15 +117,15 @@ export async function createDentist(
 /** A dentist change request row (pending, unless overridden). */
 export async function createDentistChangeRequest(
   knex: Knex,
-  overrides: Partial<import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest> & {
+  overrides: Partial<import('../../src/dentists/change-request-model.js').DentistChangeRequest> & {
     user_id: string;
     dentist_id: number;
   },
-): Promise<import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest> {
+): Promise<import('../../src/dentists/change-request-model.js').DentistChangeRequest> {
   const [request] = (await knex('dentist_change_requests')
     .insert({ ...overrides })
     .returning('*')) as Array<
-    import('../../src/shared/db/models/dentist-change-request.js').DentistChangeRequest
+    import('../../src/dentists/change-request-model.js').DentistChangeRequest
   >;
   if (!request) throw new Error('dentist change request not created');
   return request;

@@ -1,7 +1,7 @@
 // Signs a request the way HubSpot does, so tests can call `/public/hubspot/*` with valid headers.
 // Built on the production HMAC function on purpose: the unit tests pin that function against an
 // independent computation, and duplicating it here would let the two drift apart.
-import { decodeHubSpotUri, hubspotSignatureV3 } from '../../src/shared/hubspot-signature.js';
+import { decodeHubSpotUri, hubspotSignatureV3 } from '../../src/hubspot/signature.js';
 
 export function signHubSpotRequest(opts: {
   secret: string;

@@ -1,4 +1,4 @@
-import type { User } from '../../src/shared/db/models/user.js';
+import type { User } from '../../src/users/model.js';
 import { tokenFor, type TestApp } from './app.js';
 import { createUser } from './factories.js';
 

@@ -92,7 +92,7 @@ export function closeAgent(): void {
 
 /**
  * Why `response` is not an RFC 9457 problem document as this service writes them
- * (src/api/middleware/problem.ts, docs/conventions.md#errors), or undefined when it is one.
+ * (src/api/errors/problem.ts, docs/conventions.md#errors), or undefined when it is one.
  */
 export function problemDefect(response: RawResponse): string | undefined {
   const type = response.headers['content-type'];

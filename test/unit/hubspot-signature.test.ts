@@ -6,7 +6,7 @@ import {
   parseSecrets,
   requestUriForSignature,
   verifyHubSpotSignatureV3,
-} from '../../src/shared/hubspot-signature.js';
+} from '../../src/hubspot/signature.js';
 import { signHubSpotRequest } from '../support/hubspot-signer.js';
 
 const SECRET = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy';

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Config } from '../../shared/config.js';
 import { unauthorized } from '../../shared/errors.js';
-import { requestUriForSignature, verifyHubSpotSignatureV3 } from '../../shared/hubspot-signature.js';
+import { requestUriForSignature, verifyHubSpotSignatureV3 } from '../../hubspot/signature.js';
 import type { Logger } from '../../shared/logger.js';
 
 /**

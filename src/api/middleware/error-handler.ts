@@ -2,8 +2,8 @@ import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { sendProblem, type Problem } from './problem.js';
-import { problemFromDatabaseError } from './database-errors.js';
+import { sendProblem, type Problem } from '../errors/problem.js';
+import { problemFromDatabaseError } from '../errors/database-errors.js';
 import { fieldErrorsFromZod } from '../validation.js';
 
 interface HttpishError {

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.js';
 import type { WorkerContext } from '../context.js';
-import { discardAbandonedUploads } from './abandoned-uploads.js';
+import { discardAbandonedUploads } from '../../photos/abandoned-uploads.js';
 
 /** Processed and ignored HubSpot events are kept 30 days (issue 7), then pruned. */
 export const HUBSPOT_EVENT_RETENTION_DAYS = 30;

@@ -3,13 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { UnrecoverableError } from 'bullmq';
 import nock from 'nock';
 import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
-import type { DentistChangeRequest } from '../../../src/shared/db/models/dentist-change-request.js';
+import type { DentistChangeRequest } from '../../../src/dentists/change-request-model.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
 import {
   LOST_CALL_NOTE,
   NO_TICKET_NOTE,
   processSubmitDentistChange,
-} from '../../../src/worker/jobs/submit-dentist-change.js';
+} from '../../../src/dentists/submit-change-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createDentist, createDentistChangeRequest, createUser } from '../../support/factories.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';

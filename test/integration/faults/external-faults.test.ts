@@ -4,7 +4,7 @@ import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
 import { DEFAULT_JOB_OPTIONS, JOBS, jobIdFor, type JobKey } from '../../../src/shared/queues.js';
 import { MAX_FREE_RATE_LIMIT_WAITS } from '../../../src/worker/job-attempts.js';
-import { LOST_CALL_NOTE, NO_TICKET_NOTE } from '../../../src/worker/jobs/submit-dentist-change.js';
+import { LOST_CALL_NOTE, NO_TICKET_NOTE } from '../../../src/dentists/submit-change-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import {
   createDentist,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addDays, todayIn } from '../../../src/shared/domain/local-time.js';
+import { addDays, todayIn } from '../../../src/shared/time/local-time.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { TEST_INTERNAL_KEYS } from '../../support/config.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';

@@ -12,7 +12,7 @@ import { problemSchema } from '../../../src/api/openapi/problem.js';
 import type { AnyRoute } from '../../../src/api/route.js';
 import { DOCS_TAG } from '../../../src/api/routes/docs.js';
 import { routes } from '../../../src/api/routes/index.js';
-import type { User } from '../../../src/shared/db/models/user.js';
+import type { User } from '../../../src/users/model.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { resolvedOperation } from '../../support/openapi.js';
 import { closeAgent, rawRequest, type RawRequest, type RawResponse } from '../../support/raw-http.js';

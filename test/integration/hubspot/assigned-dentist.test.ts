@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
+import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createDentistChangeRequest, createUser } from '../../support/factories.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';

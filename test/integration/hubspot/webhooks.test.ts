@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
+import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { pruneHubspotEvents } from '../../../src/worker/maintenance/prune.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';

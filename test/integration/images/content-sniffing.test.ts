@@ -1,6 +1,6 @@
 // Pure (no I/O): what `complete` believes a file is, from its first bytes.
 import { describe, expect, it } from '@jest/globals';
-import { sniffImageType } from '../../../src/api/routes/images/content-sniffing.js';
+import { sniffImageType } from '../../../src/photos/content-sniffing.js';
 import { makePng } from './fixtures.js';
 
 const bytes = (...parts: Array<string | number[]>) =>

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
-import type { User } from '../../../src/shared/db/models/user.js';
+import type { User } from '../../../src/users/model.js';
 import { tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 

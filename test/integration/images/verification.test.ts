@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LATE_UPLOAD_GRACE_MS } from '../../../src/shared/db/models/image.js';
+import { LATE_UPLOAD_GRACE_MS } from '../../../src/photos/model.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { complete, makePng, newPatient, postToS3, startUpload, type Patient } from './fixtures.js';

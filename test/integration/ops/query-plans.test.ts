@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Knex } from 'knex';
-import { TREATMENT_COLUMNS } from '../../../src/shared/db/models/treatment.js';
-import { addDays, todayIn } from '../../../src/shared/domain/local-time.js';
-import { processHubspotEvent } from '../../../src/worker/jobs/process-hubspot-event.js';
+import { TREATMENT_COLUMNS } from '../../../src/treatment/model.js';
+import { addDays, todayIn } from '../../../src/shared/time/local-time.js';
+import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { claimRun, recordCompletion, requestCatchUp } from '../../../src/shared/db/maintenance-runs.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import nock from 'nock';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
 import type { Reminder } from '../../../src/reminders/model.js';
-import type { User } from '../../../src/shared/db/models/user.js';
+import type { User } from '../../../src/users/model.js';
 import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
 import { withdrawReminder } from '../../../src/reminders/repository.js';

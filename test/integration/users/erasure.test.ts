@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { eraseAccountProcessor } from '../../../src/worker/jobs/erase-account.js';
-import { erasureSteps } from '../../../src/worker/erasure/steps.js';
+import { eraseAccountProcessor } from '../../../src/accounts/erase-account-job.js';
+import { erasureSteps } from '../../../src/accounts/erasure-steps.js';
 import { jobIdFor } from '../../../src/shared/queues.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { eventRow } from '../../../src/api/routes/hubspot/store-events.js';
-import type { HubSpotEvent } from '../../../src/api/routes/hubspot/schema.js';
-import type { User } from '../../../src/shared/db/models/user.js';
+import { eventRow } from '../../../src/hubspot/store-events.js';
+import type { HubSpotEvent } from '../../../src/hubspot/schema.js';
+import type { User } from '../../../src/users/model.js';
 import { tokenFor, type TestApp } from '../../support/app.js';
 import {
   createAlignerChange,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
-import { addDays, daysBetween, isLocalDate, listLocalDates } from '../../../src/shared/domain/local-time.js';
+import { addDays, daysBetween, isLocalDate, listLocalDates } from '../../../src/shared/time/local-time.js';
 
 // The calendar arithmetic is integer code (Hinnant's day-number algorithms), written for
 // speed; Date's own proleptic Gregorian calendar is the reference it must agree with.

@@ -10,7 +10,7 @@ import {
   maxDate,
   minDate,
   todayIn,
-} from '../../../src/shared/domain/local-time.js';
+} from '../../../src/shared/time/local-time.js';
 
 function boundsIso(date: string, zone: string): { start: string; end: string; minutes: number } {
   const { start, end } = localDayBounds(date, zone);

@@ -9,8 +9,8 @@ import {
   todayIn,
   type TreatmentPlan,
   type TreatmentResult,
-} from '../../../src/shared/domain/treatment.js';
-import { addDays } from '../../../src/shared/domain/local-time.js';
+} from '../../../src/treatment/plan-rules.js';
+import { addDays } from '../../../src/shared/time/local-time.js';
 
 // Aligner 5 of 20, ten days each: aligners 1–4 took 2026-01-01 … 2026-02-09.
 const plan: TreatmentPlan = Object.freeze({

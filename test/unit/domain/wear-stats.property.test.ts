@@ -2,13 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 
-import { addDays, listLocalDates, maxDate, minDate, todayIn } from '../../../src/shared/domain/local-time.js';
+import { addDays, listLocalDates, maxDate, minDate, todayIn } from '../../../src/shared/time/local-time.js';
 import {
   computeWearStats,
   type OutOfMouthSession,
   type WearDay,
   type WearStatsInput,
-} from '../../../src/shared/domain/wear-stats.js';
+} from '../../../src/wear/stats-computation.js';
 
 const MINUTE = 60_000;
 

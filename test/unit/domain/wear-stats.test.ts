@@ -12,7 +12,7 @@ import {
   type WearDay,
   type WearStats,
   type WearStatsInput,
-} from '../../../src/shared/domain/wear-stats.js';
+} from '../../../src/wear/stats-computation.js';
 
 const LATER = new Date('2027-01-01T00:00:00.000Z');
 

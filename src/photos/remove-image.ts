@@ -1,0 +1,28 @@
+import type { Knex } from 'knex';
+import { deletionsForImage, recordObjectDeletions, type Image } from './model.js';
+import { commitThenDispatch } from '../shared/db/transaction.js';
+import { notFound } from '../shared/errors.js';
+import type { Dispatcher } from '../shared/queues.js';
+
+/**
+ * `DELETE /images/{id}` (docs/resources.md#photos): the image is gone to the app as soon as this
+ * commits; the worker deletes the object (and looks again once a still-open upload
+ * window has closed, so a late upload does not outlive the image).
+ */
+export async function removeImage(
+  knex: Knex,
+  dispatcher: Dispatcher,
+  userId: string,
+  imageId: string,
+): Promise<void> {
+  await commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+    const [image] = (await trx('images')
+      .where({ id: imageId, user_id: userId })
+      .delete()
+      .returning(['object_key', 'upload_expires_at'])) as Array<
+      Pick<Image, 'object_key' | 'upload_expires_at'>
+    >;
+    if (!image) throw notFound('No such image');
+    await recordObjectDeletions(trx, jobs, deletionsForImage(image, 'image_deleted'));
+  });
+}

@@ -1,0 +1,56 @@
+import { Model } from 'objection';
+import type { LocalDate } from '../shared/time/local-time.js';
+import type { TreatmentPlan, TreatmentStatus } from './plan-rules.js';
+
+/**
+ * A user's treatment plan and where they are in it (docs/resources.md#treatment); one per user,
+ * keyed by the user. Dates are `YYYY-MM-DD` strings (db/knex.ts keeps them so).
+ */
+export class Treatment extends Model {
+  static override tableName = 'treatments';
+  static override idColumn = 'user_id';
+
+  user_id!: string;
+  status!: TreatmentStatus;
+  total_aligners!: number;
+  current_aligner!: number;
+  change_interval_days!: number;
+  started_on!: LocalDate;
+  current_aligner_started_on!: LocalDate;
+  daily_wear_goal_minutes!: number;
+  extension_days!: number;
+  created_at!: Date;
+  updated_at!: Date;
+}
+
+/** The stored columns, whether read through the model or by a plain query. */
+export type TreatmentRow = Omit<Treatment, keyof Model>;
+
+/** Every column by name, for statements that must not say `*` (db/prepared.ts). */
+export const TREATMENT_COLUMNS = [
+  'user_id',
+  'status',
+  'total_aligners',
+  'current_aligner',
+  'change_interval_days',
+  'started_on',
+  'current_aligner_started_on',
+  'daily_wear_goal_minutes',
+  'extension_days',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof TreatmentRow>;
+
+/** The stored row as the domain functions take it. */
+export function planOf(treatment: TreatmentRow): TreatmentPlan {
+  return {
+    status: treatment.status,
+    total_aligners: treatment.total_aligners,
+    current_aligner: treatment.current_aligner,
+    change_interval_days: treatment.change_interval_days,
+    started_on: treatment.started_on,
+    current_aligner_started_on: treatment.current_aligner_started_on,
+    daily_wear_goal_minutes: treatment.daily_wear_goal_minutes,
+    extension_days: treatment.extension_days,
+  };
+}

@@ -1,0 +1,79 @@
+import type { Knex } from 'knex';
+import { Treatment, TREATMENT_COLUMNS, type TreatmentRow } from './model.js';
+import { prepared } from '../shared/db/prepared.js';
+import { todayIn } from '../shared/time/local-time.js';
+import { commitThenDispatch } from '../shared/db/transaction.js';
+import { notFound } from '../shared/errors.js';
+import type { Dispatcher } from '../shared/queues.js';
+import { replanProgressReminder } from '../reminders/replan.js';
+import { NO_PROFILE_YET } from '../users/profile.js';
+import { lockTreatment, lockUser, NO_PLAN_YET } from './locks.js';
+import { presentTreatment } from './present.js';
+import type { PutTreatmentBody, TreatmentResponse } from './schema.js';
+
+/**
+ * `GET /treatment`: derived on the user's local today, so the numbers roll over at
+ * their midnight. The app's most frequent read, so the user and the plan come in one
+ * round trip: each query's round trip to Postgres costs more CPU than the rest of
+ * the request (bench: get-treatment).
+ */
+export async function readTreatment(
+  knex: Knex,
+  cognitoSub: string,
+  now = new Date(),
+): Promise<TreatmentResponse> {
+  const row = (await prepared(
+    'read_treatment',
+    knex('users')
+      .leftJoin('treatments', 'treatments.user_id', 'users.id')
+      .where('users.cognito_sub', cognitoSub)
+      .whereNull('users.deleted_at')
+      .first('users.timezone as user_timezone', ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`)),
+  )) as (TreatmentRow & { user_timezone: string; user_id: string | null }) | undefined;
+  if (!row) throw notFound(NO_PROFILE_YET);
+  if (row.user_id === null) throw notFound(NO_PLAN_YET);
+  return presentTreatment(row, todayIn(row.user_timezone, now));
+}
+
+/**
+ * `PUT /treatment` (docs/resources.md#treatment): sets the whole plan. Extensions belong to one wear of one
+ * aligner: they are kept while the PUT leaves the current aligner and its start date
+ * as they were (changing the goal, pausing or resuming must not undo an extension), and
+ * reset to 0 otherwise, when the PUT describes a new wear. The progress reminder is
+ * re-planned in the same transaction.
+ */
+export async function putTreatment(
+  knex: Knex,
+  dispatcher: Dispatcher,
+  userId: string,
+  body: PutTreatmentBody,
+  now = new Date(),
+): Promise<{ treatment: TreatmentResponse; created: boolean }> {
+  return commitThenDispatch(knex, dispatcher, async (trx, jobs) => {
+    const { timezone } = await lockUser(trx, userId);
+    const existing = await lockTreatment(trx, userId);
+    const sameWear =
+      existing !== undefined &&
+      existing.current_aligner === body.current_aligner &&
+      existing.current_aligner_started_on === body.current_aligner_started_on;
+    const fields = {
+      status: body.status,
+      total_aligners: body.total_aligners,
+      current_aligner: body.current_aligner,
+      change_interval_days: body.change_interval_days,
+      started_on: body.started_on,
+      current_aligner_started_on: body.current_aligner_started_on,
+      daily_wear_goal_minutes: body.daily_wear_goal_minutes,
+      extension_days: sameWear ? existing.extension_days : 0,
+    };
+    const [row] = (await (
+      existing
+        ? trx('treatments')
+            .where({ user_id: userId })
+            .update({ ...fields, updated_at: trx.fn.now() })
+        : trx('treatments').insert({ user_id: userId, ...fields })
+    ).returning('*')) as Treatment[];
+    await replanProgressReminder(trx, userId, jobs, now);
+    return { treatment: presentTreatment(row!, todayIn(timezone, now)), created: existing === undefined };
+  });
+}
