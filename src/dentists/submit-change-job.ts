@@ -1,9 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Knex } from 'knex';
-import {
-  DentistChangeRequest,
-  type ChangeRequestStatus,
-} from './change-request-model.js';
+import { DentistChangeRequest, type ChangeRequestStatus } from './change-request-model.js';
 import type { Processor } from '../worker/context.js';
 import { isLastAttempt } from '../worker/job-attempts.js';
 

@@ -1,13 +1,7 @@
 import type { Knex } from 'knex';
 import { prepared } from '../shared/db/prepared.js';
 import { notFound } from '../shared/errors.js';
-import {
-  addDays,
-  localDayBounds,
-  maxDate,
-  todayIn,
-  type LocalDate,
-} from '../shared/time/local-time.js';
+import { addDays, localDayBounds, maxDate, todayIn, type LocalDate } from '../shared/time/local-time.js';
 import {
   computeWearStats,
   trackingStartDate,

@@ -124,9 +124,7 @@ export async function createDentistChangeRequest(
 ): Promise<import('../../src/dentists/change-request-model.js').DentistChangeRequest> {
   const [request] = (await knex('dentist_change_requests')
     .insert({ ...overrides })
-    .returning('*')) as Array<
-    import('../../src/dentists/change-request-model.js').DentistChangeRequest
-  >;
+    .returning('*')) as Array<import('../../src/dentists/change-request-model.js').DentistChangeRequest>;
   if (!request) throw new Error('dentist change request not created');
   return request;
 }
