@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import { createKnex, type Knex } from '../src/shared/db/knex.js';
 import { migrateToLatest } from '../src/shared/db/migrations.js';
 import { createLogger } from '../src/shared/logger.js';
-import { Dispatcher, closeQueues, createQueues } from '../src/shared/queues.js';
+import { Dispatcher, closeQueues, createQueues } from '../src/shared/jobs/queues.js';
 import { createRedis } from '../src/shared/redis.js';
 import { OneSignalStub } from '../test/support/stubs/onesignal-stub.js';
 import { noiseWarnings, type BenchContext, type RunHealth } from './lib/context.js';

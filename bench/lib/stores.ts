@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { closeQueues, createQueues } from '../../src/shared/queues.js';
+import { closeQueues, createQueues } from '../../src/shared/jobs/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
 
 /** Only databases (and queue prefixes) whose name says so are dropped or emptied. */

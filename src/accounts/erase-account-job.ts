@@ -1,6 +1,6 @@
 import { AccountErasure } from './model.js';
-import type { Processor } from '../worker/context.js';
-import { errorMessage, isLastAttempt } from '../worker/job-attempts.js';
+import type { Processor } from '../shared/jobs/context.js';
+import { errorMessage, isLastAttempt } from '../shared/jobs/attempts.js';
 import { erasureSteps, type ErasureStep } from './erasure-steps.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AccountErasure } from './model.js';
-import type { WorkerContext } from '../worker/context.js';
+import type { WorkerContext } from '../shared/jobs/context.js';
 import { cancelUserReminders } from '../reminders/erasure-step.js';
 import { deleteUserImages } from '../photos/erasure-step.js';
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/queues.js';
+import type { Dispatcher } from '../shared/jobs/queues.js';
 
 /**
  * Requests the erasure of an account (docs/resources.md#account-erasure): the profile is gone to every

@@ -4,7 +4,7 @@ import { catchUpRequester } from '../shared/db/maintenance-runs.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
-import { Dispatcher, closeQueues, createQueues } from '../shared/queues.js';
+import { Dispatcher, closeQueues, createQueues } from '../shared/jobs/queues.js';
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import type { AppDeps } from './deps.js';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { ONE_OPEN_REQUEST_INDEX } from './change-request-model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/queues.js';
+import type { Dispatcher } from '../shared/jobs/queues.js';
 import { cursorTimestamp, decodeCursor, toPage } from '../api/pagination.js';
 import { presentChangeRequest, withDentist, type ChangeRequestRow } from './present.js';
 import type { ChangeRequestBody, ChangeRequestsQuery } from './schema.js';

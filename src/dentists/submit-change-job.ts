@@ -1,8 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Knex } from 'knex';
 import { DentistChangeRequest, type ChangeRequestStatus } from './change-request-model.js';
-import type { Processor } from '../worker/context.js';
-import { isLastAttempt } from '../worker/job-attempts.js';
+import type { Processor } from '../shared/jobs/context.js';
+import { isLastAttempt } from '../shared/jobs/attempts.js';
 
 export const LOST_CALL_NOTE =
   'Jarvis answered 409 (a change already pending) after an earlier call of ours got no answer: ' +

@@ -5,7 +5,7 @@ import type { HubSpotTargetField } from '../shared/config.js';
 import { completeMatchingRequest } from '../dentists/change-request-model.js';
 import { MAX_DENTIST_ID } from '../dentists/dentist-model.js';
 import { isLocalDate } from '../shared/time/local-time.js';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { HubSpotTargetField } from '../shared/config.js';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 import { appliers } from './appliers.js';
 import type { ContactRow } from './contacts.js';
 

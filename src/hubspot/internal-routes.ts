@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { conflict, notFound } from '../shared/errors.js';
-import { jobIdFor } from '../shared/queues.js';
+import { jobIdFor } from '../shared/jobs/queues.js';
 import { cursorTimestamp, decodeCursor, pageSchema, paginationQuery, toPage } from '../api/pagination.js';
 import { defineRoute } from '../api/route.js';
 

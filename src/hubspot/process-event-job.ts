@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import { errorMessage, isLastAttempt } from '../worker/job-attempts.js';
-import type { Processor, WorkerContext } from '../worker/context.js';
+import { errorMessage, isLastAttempt } from '../shared/jobs/attempts.js';
+import type { Processor, WorkerContext } from '../shared/jobs/context.js';
 import { processEvent, type StoredEvent } from './process-event.js';
-import type { JobData, JobRequest } from '../shared/queues.js';
+import type { JobData, JobRequest } from '../shared/jobs/queues.js';
 
 /**
  * Processes one stored HubSpot event (docs/hubspot.md#processing). The event row is locked and re-read,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { prepared } from '../shared/db/prepared.js';
-import type { Dispatcher } from '../shared/queues.js';
+import type { Dispatcher } from '../shared/jobs/queues.js';
 import type { HubSpotEvent } from './schema.js';
 
 /**

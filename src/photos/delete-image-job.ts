@@ -1,7 +1,7 @@
 import { DelayedError } from 'bullmq';
 import { ImageDeletion } from './model.js';
-import type { Processor } from '../worker/context.js';
-import { errorMessage, isLastAttempt } from '../worker/job-attempts.js';
+import type { Processor } from '../shared/jobs/context.js';
+import { errorMessage, isLastAttempt } from '../shared/jobs/attempts.js';
 
 /**
  * Deletes one S3 object the service owes (docs/resources.md#photos, docs/dispatch.md). Re-reads the

@@ -5,7 +5,7 @@ import {
   userImagesPrefix,
   type Image,
 } from './model.js';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 import type { ErasureStep } from '../accounts/erasure-steps.js';
 
 /**

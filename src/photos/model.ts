@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { Model } from 'objection';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 
 export const IMAGE_VIEWS = ['front', 'left', 'right', 'upper', 'lower', 'smile', 'other'] as const;
 export type ImageView = (typeof IMAGE_VIEWS)[number];

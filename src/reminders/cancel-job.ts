@@ -1,7 +1,7 @@
 import { RateLimitError, UnrecoverableError } from 'bullmq';
-import { jobIdFor } from '../shared/queues.js';
-import type { Processor } from '../worker/context.js';
-import { boundRateLimit, isLastAttempt } from '../worker/job-attempts.js';
+import { jobIdFor } from '../shared/jobs/queues.js';
+import type { Processor } from '../shared/jobs/context.js';
+import { boundRateLimit, isLastAttempt } from '../shared/jobs/attempts.js';
 import { failCancel, findReminder, recordError, settleReminder } from './repository.js';
 
 const LIVE_JOB_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);

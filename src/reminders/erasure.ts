@@ -1,4 +1,4 @@
-import type { WorkerContext } from '../worker/context.js';
+import type { WorkerContext } from '../shared/jobs/context.js';
 import { markErased, remindersToWithdrawForErasure } from './repository.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { todayIn } from '../shared/time/local-time.js';
 import { deriveTreatment, type TreatmentPlan } from '../treatment/plan-rules.js';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 import { handOverAt, planProgressReminder, planWearReminder } from './planning.js';
 import { createReminder, liveProgressReminder, liveWearReminder, withdrawReminder } from './repository.js';
 import { loadReminderSettings } from './settings.js';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { JobRequest } from '../shared/queues.js';
+import type { JobRequest } from '../shared/jobs/queues.js';
 import { Reminder, type ReminderStatus, type ReminderType } from './model.js';
 
 /**

@@ -1,6 +1,6 @@
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
-import type { Processor } from '../worker/context.js';
-import { boundRateLimit, isLastAttempt } from '../worker/job-attempts.js';
+import type { Processor } from '../shared/jobs/context.js';
+import { boundRateLimit, isLastAttempt } from '../shared/jobs/attempts.js';
 import { reminderMessage } from './messages.js';
 import { handOverAt } from './planning.js';
 import {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Queues } from './queues.js';
+import type { Queues } from './jobs/queues.js';
 
 const JOB_STATES = [
   'waiting',

@@ -1,4 +1,4 @@
-import type { ProcessorRegistry } from './context.js';
+import type { ProcessorRegistry } from '../shared/jobs/context.js';
 import { processCancelReminder } from '../reminders/cancel-job.js';
 import { processDeleteImage } from '../photos/delete-image-job.js';
 import { processEraseAccount } from '../accounts/erase-account-job.js';

@@ -17,11 +17,11 @@ import {
   type JobData,
   type JobKey,
   type QueueName,
-} from '../shared/queues.js';
+} from '../shared/jobs/queues.js';
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import { runWithContext } from '../shared/request-context.js';
-import type { ProcessorRegistry, WorkerContext } from './context.js';
+import type { ProcessorRegistry, WorkerContext } from '../shared/jobs/context.js';
 import { MaintenanceLoop } from './maintenance/loop.js';
 import { REDIS_MARKER, RedisMemory } from './maintenance/redis-memory.js';
 import { periodicTasks } from './maintenance/tasks.js';

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JobData } from '../../src/shared/queues.js';
+import type { JobData } from '../../src/shared/jobs/queues.js';
 
 /** A job as a processor sees it, for calling processors directly on a given attempt. */
 export function fakeJob(rowId: string, attemptsMade = 0, attempts = 8, rowIds?: string[]): Job<JobData> {

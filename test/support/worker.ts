@@ -2,7 +2,7 @@ import { jarvisFromConfig } from '../../src/shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../../src/shared/clients/onesignal.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { ProcessorRegistry } from '../../src/worker/context.js';
+import type { ProcessorRegistry } from '../../src/shared/jobs/context.js';
 import { processors as realProcessors } from '../../src/worker/processors.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
 import { LogCapture } from './logs.js';
@@ -33,7 +33,7 @@ export async function startTestWorker(
 export function workerContextFor(app: {
   config: Config;
   deps: Pick<import('../../src/api/deps.js').AppDeps, 'logger' | 'knex' | 'queues' | 'dispatcher' | 's3'>;
-}): import('../../src/worker/context.js').WorkerContext {
+}): import('../../src/shared/jobs/context.js').WorkerContext {
   return {
     config: app.config,
     logger: app.deps.logger,

@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { KoaAdapter } from '@bull-board/koa';
 import type { Middleware } from 'koa';
 import type { Config } from '../../shared/config.js';
-import type { Queues } from '../../shared/queues.js';
+import type { Queues } from '../../shared/jobs/queues.js';
 import { underPrefix } from '../middleware/prefix.js';
 import { basicAuth } from './basic-auth.js';
 

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { deleteExpiredIdempotencyKeys } from '../../shared/db/idempotency-keys.js';
-import type { WorkerContext } from '../context.js';
+import type { WorkerContext } from '../../shared/jobs/context.js';
 import { discardAbandonedUploads } from '../../photos/abandoned-uploads.js';
 
 /** Processed and ignored HubSpot events are kept 30 days (issue 7), then pruned. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../../shared/logger.js';
-import type { Dispatcher, JobKey } from '../../shared/queues.js';
+import type { Dispatcher, JobKey } from '../../shared/jobs/queues.js';
 
 /** One row left needing work, with where the next page starts after it. */
 export interface ActionableRow {

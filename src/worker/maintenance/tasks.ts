@@ -1,5 +1,5 @@
 import { SWEEP_TASK } from '../../shared/db/maintenance-runs.js';
-import type { WorkerContext } from '../context.js';
+import type { WorkerContext } from '../../shared/jobs/context.js';
 import { prune } from './prune.js';
 import { sweep } from './sweep.js';
 import { sweepSources } from './sweep-sources.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { jobIdFor } from '../../../src/shared/queues.js';
+import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';

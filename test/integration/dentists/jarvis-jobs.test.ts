@@ -4,7 +4,7 @@ import { UnrecoverableError } from 'bullmq';
 import nock from 'nock';
 import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
 import type { DentistChangeRequest } from '../../../src/dentists/change-request-model.js';
-import { jobIdFor } from '../../../src/shared/queues.js';
+import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import {
   LOST_CALL_NOTE,
   NO_TICKET_NOTE,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
-import { DEFAULT_JOB_OPTIONS, JOBS, jobIdFor, type JobKey } from '../../../src/shared/queues.js';
-import { MAX_FREE_RATE_LIMIT_WAITS } from '../../../src/worker/job-attempts.js';
+import { DEFAULT_JOB_OPTIONS, JOBS, jobIdFor, type JobKey } from '../../../src/shared/jobs/queues.js';
+import { MAX_FREE_RATE_LIMIT_WAITS } from '../../../src/shared/jobs/attempts.js';
 import { LOST_CALL_NOTE, NO_TICKET_NOTE } from '../../../src/dentists/submit-change-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import {

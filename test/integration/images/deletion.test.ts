@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { S3Storage } from '../../../src/shared/clients/s3.js';
 import { LATE_UPLOAD_GRACE_MS, type ImageDeletion } from '../../../src/photos/model.js';
-import { jobIdFor } from '../../../src/shared/queues.js';
+import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { processDeleteImage } from '../../../src/photos/delete-image-job.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';

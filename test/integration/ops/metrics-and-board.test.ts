@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { QUEUE_NAMES } from '../../../src/shared/queues.js';
+import { QUEUE_NAMES } from '../../../src/shared/jobs/queues.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { waitFor } from '../../support/jobs.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
 import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
 import { createLogger } from '../../../src/shared/logger.js';
-import { Dispatcher, closeQueues, createQueues, jobIdFor, type JobData } from '../../../src/shared/queues.js';
+import { Dispatcher, closeQueues, createQueues, jobIdFor, type JobData } from '../../../src/shared/jobs/queues.js';
 import { createRedis } from '../../../src/shared/redis.js';
 import { runWithContext } from '../../../src/shared/request-context.js';
 import { waitFor } from '../../support/jobs.js';

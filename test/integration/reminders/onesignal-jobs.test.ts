@@ -4,7 +4,7 @@ import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
 import type { Reminder } from '../../../src/reminders/model.js';
 import type { User } from '../../../src/users/model.js';
 import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
-import { jobIdFor } from '../../../src/shared/queues.js';
+import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { withdrawReminder } from '../../../src/reminders/repository.js';
 import { processCancelReminder } from '../../../src/reminders/cancel-job.js';
 import { processScheduleReminder } from '../../../src/reminders/schedule-job.js';

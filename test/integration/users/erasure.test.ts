@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eraseAccountProcessor } from '../../../src/accounts/erase-account-job.js';
 import { erasureSteps } from '../../../src/accounts/erasure-steps.js';
-import { jobIdFor } from '../../../src/shared/queues.js';
+import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Transient } from '../shared/clients/http-outcome.js';
+import type { Transient } from '../clients/http-outcome.js';
 
 /** True on the attempt after which BullMQ gives up: the processor records the failure on its row. */
 export function isLastAttempt(job: Job): boolean {

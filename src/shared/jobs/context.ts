@@ -1,11 +1,11 @@
 import type { Job } from 'bullmq';
 import type { Knex } from 'knex';
-import type { JarvisClient } from '../shared/clients/jarvis.js';
-import type { OneSignalClient } from '../shared/clients/onesignal.js';
-import type { S3Storage } from '../shared/clients/s3.js';
-import type { Config } from '../shared/config.js';
-import type { Logger } from '../shared/logger.js';
-import type { Dispatcher, JobData, JobKey, Queues } from '../shared/queues.js';
+import type { JarvisClient } from '../clients/jarvis.js';
+import type { OneSignalClient } from '../clients/onesignal.js';
+import type { S3Storage } from '../clients/s3.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Dispatcher, JobData, JobKey, Queues } from './queues.js';
 
 /** What a processor may use. Processors never parse HTTP and never see Koa. */
 export interface WorkerContext {

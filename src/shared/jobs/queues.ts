@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Logger } from './logger.js';
-import type { RedisClient } from './redis.js';
-import { currentContext } from './request-context.js';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis.js';
+import { currentContext } from '../request-context.js';
 
 /**
  * Every queue and job of the system, in one place. A job always names the row that
