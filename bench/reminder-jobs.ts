@@ -7,13 +7,16 @@
  * warm-up; the medians of the others are compared. The worker's resident memory is read
  * after the last round.
  */
+import { scheduleReminderJob } from '../src/reminders/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { createKnex, type Knex } from '../src/shared/db/knex.js';
 import { migrateToLatest } from '../src/shared/db/migrations.js';
 import { createLogger } from '../src/shared/logger.js';
-import { Dispatcher, closeQueues, createQueues } from '../src/shared/jobs/queues.js';
+import { QUEUES } from '../src/queues.js';
+import { Dispatcher } from '../src/shared/jobs/dispatcher.js';
+import { Queues } from '../src/shared/jobs/queues.js';
 import { createRedis } from '../src/shared/redis.js';
 import { OneSignalStub } from '../test/support/stubs/onesignal-stub.js';
 import { noiseWarnings, type BenchContext, type RunHealth } from './lib/context.js';
@@ -133,12 +136,12 @@ export async function runReminderJobs(context: BenchContext, jobs: number): Prom
     const stub = await new OneSignalStub().start();
     cleanup.push(() => stub.stop());
     const redis = createRedis({ REDIS_URL: context.redisUrl }, 'worker');
-    const queues = createQueues(redis, name);
+    const queues = new Queues(QUEUES, redis, name);
     const noopQueue = new Queue('noop', { connection: redis, prefix: `${name}_noop` });
     cleanup.push(async () => {
       await noopQueue.obliterate({ force: true }).catch(() => undefined);
       await noopQueue.close();
-      await closeQueues(queues);
+      await queues.close();
       redis.disconnect();
       await obliterateQueues(context.redisUrl, name);
     });
@@ -231,7 +234,7 @@ export async function runReminderJobs(context: BenchContext, jobs: number): Prom
           userIds.map((id) => ({ user_id: id, type: 'progress', send_after: sendAfter, aligner_number: 2 })),
         );
         started = performance.now();
-        await dispatcher.dispatch(reminders.map((id) => ({ job: 'scheduleReminder', rowId: id })));
+        await dispatcher.dispatch(reminders.map((id) => ({ job: scheduleReminderJob, rowId: id })));
         await until(
           'the reminder jobs',
           async () => (await count(knex('reminders').where({ status: 'pending' }))) === 0,

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { closeQueues, createQueues } from '../../src/shared/jobs/queues.js';
+import { QUEUES } from '../../src/queues.js';
+import { Queues } from '../../src/shared/jobs/queues.js';
 import { createRedis } from '../../src/shared/redis.js';
 
 /** Only databases (and queue prefixes) whose name says so are dropped or emptied. */
@@ -57,11 +58,11 @@ export async function redisPid(redisUrl: string): Promise<number | undefined> {
 export async function obliterateQueues(redisUrl: string, prefix: string): Promise<void> {
   assertBenchName(prefix);
   const redis = createRedis({ REDIS_URL: redisUrl }, 'worker');
-  const queues = createQueues(redis, prefix);
+  const queues = new Queues(QUEUES, redis, prefix);
   try {
-    for (const queue of Object.values(queues)) await queue.obliterate({ force: true });
+    for (const queue of queues.all()) await queue.obliterate({ force: true });
   } finally {
-    await closeQueues(queues);
+    await queues.close();
     redis.disconnect();
   }
 }

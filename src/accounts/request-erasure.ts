@@ -1,7 +1,8 @@
+import { eraseAccountJob } from './jobs.js';
 import type { Knex } from 'knex';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 
 /**
  * Requests the erasure of an account (docs/resources.md#account-erasure): the profile is gone to every
@@ -22,7 +23,7 @@ export async function requestErasure(
     const [erasure] = (await trx('account_erasures')
       .insert({ user_id: user.id, cognito_sub: cognitoSub })
       .returning(['id'])) as Array<{ id: string }>;
-    jobs.push({ job: 'eraseAccount', rowId: erasure!.id });
+    jobs.push({ job: eraseAccountJob, rowId: erasure!.id });
     return { id: erasure!.id };
   });
 }

@@ -4,7 +4,9 @@ import { catchUpRequester } from '../shared/db/maintenance-runs.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
-import { Dispatcher, closeQueues, createQueues } from '../shared/jobs/queues.js';
+import { QUEUES } from '../queues.js';
+import { Dispatcher } from '../shared/jobs/dispatcher.js';
+import { Queues } from '../shared/jobs/queues.js';
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import type { AppDeps } from './deps.js';
@@ -16,7 +18,7 @@ import type { AppDeps } from './deps.js';
 export function createApiDeps(config: Config, logger: Logger): AppDeps {
   const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config, 'producer', logger);
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const queues = new Queues(QUEUES, redis, config.QUEUE_PREFIX);
   return {
     config,
     logger,
@@ -35,7 +37,7 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
 }
 
 export async function closeApiDeps(deps: AppDeps): Promise<void> {
-  await closeQueues(deps.queues);
+  await deps.queues.close();
   deps.s3.destroy();
   deps.redis.disconnect();
   await deps.knex.destroy();

@@ -3,7 +3,8 @@ import type { S3Storage } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { Dispatcher, Queues } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
+import type { Queues } from '../shared/jobs/queues.js';
 import type { Readiness } from '../shared/readiness.js';
 import type { RedisClient } from '../shared/redis.js';
 

@@ -1,8 +1,9 @@
+import { submitDentistChangeJob } from './jobs.js';
 import type { Knex } from 'knex';
 import { ONE_OPEN_REQUEST_INDEX } from './change-request-model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { AppError, conflict, notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { cursorTimestamp, decodeCursor, toPage } from '../api/pagination.js';
 import { presentChangeRequest, withDentist, type ChangeRequestRow } from './present.js';
 import type { ChangeRequestBody, ChangeRequestsQuery } from './schema.js';
@@ -45,7 +46,7 @@ export async function createChangeRequest(
       const [row] = (await trx('dentist_change_requests')
         .insert({ user_id: userId, dentist_id: body.dentist_id })
         .returning('id')) as Array<{ id: string }>;
-      jobs.push({ job: 'submitDentistChange', rowId: row!.id });
+      jobs.push({ job: submitDentistChangeJob, rowId: row!.id });
       return { id: row!.id, status: 'pending' as const };
     });
   } catch (error) {

@@ -1,3 +1,4 @@
+import { hubspotEventsQueue, processHubspotEventJob } from './jobs.js';
 import { z } from 'zod';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { conflict, notFound } from '../shared/errors.js';
@@ -92,7 +93,7 @@ export const internalHubspotRoutes = [
       409: { description: 'The event is still being processed, or was processed' },
     },
     handler: async (ctx, { params }, deps) => {
-      const jobId = jobIdFor('processHubspotEvent', params.id);
+      const jobId = jobIdFor(processHubspotEventJob, params.id);
       await commitThenDispatch(deps.knex, deps.dispatcher, async (trx, jobs) => {
         const event = (await trx('hubspot_events').where({ id: params.id }).forUpdate().first('status')) as
           { status: string } | undefined;
@@ -106,8 +107,11 @@ export const internalHubspotRoutes = [
           .where({ id: params.id })
           .update({ status: 'received', attempts: 0, last_error: null });
         // The failed job keeps its id in BullMQ; it must go for the new one to be added.
-        await deps.queues['hubspot-events'].remove(jobId).catch(() => undefined);
-        jobs.push({ job: 'processHubspotEvent', rowId: params.id });
+        await deps.queues
+          .of(hubspotEventsQueue)
+          .remove(jobId)
+          .catch(() => undefined);
+        jobs.push({ job: processHubspotEventJob, rowId: params.id });
       });
       ctx.status = 202;
       ctx.body = { id: params.id, status: 'received' };

@@ -1,6 +1,7 @@
+import { processHubspotEventJob } from './jobs.js';
 import type { Knex } from 'knex';
 import { prepared } from '../shared/db/prepared.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import type { HubSpotEvent } from './schema.js';
 
 /**
@@ -89,7 +90,7 @@ export async function storeEvents(
   const [first] = rows;
   if (first) {
     await dispatcher.dispatch([
-      { job: 'processHubspotEvent', rowId: first.id, rowIds: rows.map(({ id }) => id) },
+      { job: processHubspotEventJob, rowId: first.id, rowIds: rows.map(({ id }) => id) },
     ]);
   }
   return { received: events.length, duplicates: events.length - rows.length };

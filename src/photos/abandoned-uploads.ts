@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { recordObjectDeletions } from './model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 
 /**
  * A pending upload still not completed this long after its presigned POST closed is

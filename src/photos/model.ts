@@ -1,3 +1,4 @@
+import { deleteImageJob } from './jobs.js';
 import type { Knex } from 'knex';
 import { Model } from 'objection';
 import type { JobRequest } from '../shared/jobs/queues.js';
@@ -107,7 +108,7 @@ export async function recordObjectDeletions(
     .onConflict(['object_key', 'not_before'])
     .ignore()
     .returning(['id', 'not_before'])) as Array<{ id: string; not_before: Date }>;
-  for (const row of rows) jobs.push({ job: 'deleteImage', rowId: row.id, runAt: row.not_before });
+  for (const row of rows) jobs.push({ job: deleteImageJob, rowId: row.id, runAt: row.not_before });
 }
 
 /** The deletions a removed image leaves: one now, and one after its upload window if that is still open. */

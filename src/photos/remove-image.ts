@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { deletionsForImage, recordObjectDeletions, type Image } from './model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 
 /**
  * `DELETE /images/{id}` (docs/resources.md#photos): the image is gone to the app as soon as this

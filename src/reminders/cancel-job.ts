@@ -1,3 +1,4 @@
+import { remindersQueue, scheduleReminderJob } from './jobs.js';
 import { RateLimitError, UnrecoverableError } from 'bullmq';
 import { jobIdFor } from '../shared/jobs/queues.js';
 import type { Processor } from '../shared/jobs/context.js';
@@ -28,7 +29,9 @@ export const processCancelReminder: Processor = async (job, context) => {
   if (!reminder || reminder.status !== 'cancel_requested') return { skipped: reminder?.status ?? 'missing' };
 
   if (!reminder.onesignal_id) {
-    const scheduleState = await queues.reminders.getJobState(jobIdFor('scheduleReminder', reminder.id));
+    const scheduleState = await queues
+      .of(remindersQueue)
+      .getJobState(jobIdFor(scheduleReminderJob, reminder.id));
     if (LIVE_JOB_STATES.has(scheduleState))
       throw new Error('the schedule call is still in flight; waiting for its outcome');
     // Re-read after checking the job: a schedule that just finished has written its id by now.
@@ -51,7 +54,7 @@ export const processCancelReminder: Processor = async (job, context) => {
         }),
       };
     case 'rate_limited':
-      await queues.reminders.rateLimit(outcome.retryAfterMs);
+      await queues.of(remindersQueue).rateLimit(outcome.retryAfterMs);
       throw new RateLimitError();
     case 'retryable':
       await recordError(knex, reminder.id, outcome.reason);

@@ -1,3 +1,4 @@
+import { remindersQueue } from './jobs.js';
 import type { WorkerContext } from '../shared/jobs/context.js';
 import { markErased, remindersToWithdrawForErasure } from './repository.js';
 
@@ -17,7 +18,7 @@ export async function withdrawRemindersForErasure(
       if (!onesignal)
         throw new Error('OneSignal is not configured, so scheduled notifications cannot be cancelled');
       const outcome = await onesignal.cancelNotification(reminder.onesignal_id);
-      if (outcome.kind === 'rate_limited') await queues.reminders.rateLimit(outcome.retryAfterMs);
+      if (outcome.kind === 'rate_limited') await queues.of(remindersQueue).rateLimit(outcome.retryAfterMs);
       if (outcome.kind !== 'cancelled' && outcome.kind !== 'gone')
         throw new Error(`OneSignal cancel failed: ${outcome.kind}`);
     } else if (reminder.schedule_sent_at) {

@@ -1,3 +1,4 @@
+import { scheduleReminderJob } from './jobs.js';
 import type { Knex } from 'knex';
 import { todayIn } from '../shared/time/local-time.js';
 import { deriveTreatment, type TreatmentPlan } from '../treatment/plan-rules.js';
@@ -58,7 +59,7 @@ export async function replanProgressReminder(
     send_after: plan.send_after,
     aligner_number: plan.aligner_number,
   });
-  jobs.push({ job: 'scheduleReminder', rowId: id, runAt: handOverAt(plan.send_after, now) });
+  jobs.push({ job: scheduleReminderJob, rowId: id, runAt: handOverAt(plan.send_after, now) });
 }
 
 export interface WearSessionTimes {
@@ -94,7 +95,7 @@ export async function replanWearReminder(
     send_after: plan.send_after,
     wear_session_id: sessionId,
   });
-  jobs.push({ job: 'scheduleReminder', rowId: id, runAt: handOverAt(plan.send_after, now) });
+  jobs.push({ job: scheduleReminderJob, rowId: id, runAt: handOverAt(plan.send_after, now) });
 }
 
 /** After the wear settings change: every open session's reminder follows them. */

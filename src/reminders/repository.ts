@@ -1,3 +1,4 @@
+import { cancelReminderJob } from './jobs.js';
 import type { Knex } from 'knex';
 import type { JobRequest } from '../shared/jobs/queues.js';
 import { Reminder, type ReminderStatus, type ReminderType } from './model.js';
@@ -81,7 +82,7 @@ export async function withdrawReminder(
     .where({ id: reminderId })
     .whereIn('status', LIVE)
     .update({ status: 'cancel_requested', status_reason: reason, updated_at: trx.fn.now() });
-  if (viaOneSignal > 0) jobs.push({ job: 'cancelReminder', rowId: reminderId });
+  if (viaOneSignal > 0) jobs.push({ job: cancelReminderJob, rowId: reminderId });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { cancelReminderJob, remindersQueue } from './jobs.js';
 import { DelayedError, RateLimitError, UnrecoverableError } from 'bullmq';
 import type { Processor } from '../shared/jobs/context.js';
 import { boundRateLimit, isLastAttempt } from '../shared/jobs/attempts.js';
@@ -71,7 +72,7 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
       const status = await recordScheduled(knex, reminder.id, outcome.onesignalId);
       // A cancel raced this call: the notification now exists, so delete it there too.
       if (status === 'cancel_requested')
-        await dispatcher.dispatch([{ job: 'cancelReminder', rowId: reminder.id }]);
+        await dispatcher.dispatch([{ job: cancelReminderJob, rowId: reminder.id }]);
       logger.info(
         { reminder_id: reminder.id, type: reminder.type, status },
         'reminder scheduled at OneSignal',
@@ -87,7 +88,7 @@ export const processScheduleReminder: Processor = async (job, context, token) =>
       };
     case 'rate_limited':
       // Wait as OneSignal asks, without spending an attempt (a bounded number of times).
-      await queues.reminders.rateLimit(outcome.retryAfterMs);
+      await queues.of(remindersQueue).rateLimit(outcome.retryAfterMs);
       throw new RateLimitError();
     case 'retryable':
       await recordError(knex, reminder.id, outcome.reason);

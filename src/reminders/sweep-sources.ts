@@ -1,4 +1,5 @@
-import { actionableRows, type SweepSource } from '../worker/maintenance/sweep.js';
+import { actionableRows, type SweepSource } from '../shared/jobs/sweep-source.js';
+import { cancelReminderJob, scheduleReminderJob } from './jobs.js';
 import { handOverAt, ONESIGNAL_HORIZON_DAYS } from './planning.js';
 
 const pendingReminders = actionableRows({
@@ -16,7 +17,7 @@ export const reminderSweepSources: SweepSource[] = [
   {
     // Pending reminders whose hand-over time has come: their job should have run (or
     // was lost with Redis's data). Far-future ones are looked at once in the window.
-    job: 'scheduleReminder',
+    job: scheduleReminderJob,
     findActionable: async (knex, page) => {
       const now = new Date();
       return (await pendingReminders(knex, page)).map(({ rowId, cursor, at }) => ({
@@ -27,7 +28,7 @@ export const reminderSweepSources: SweepSource[] = [
     },
   },
   {
-    job: 'cancelReminder',
+    job: cancelReminderJob,
     findActionable: actionableRows({
       table: 'reminders',
       status: 'cancel_requested',

@@ -76,10 +76,10 @@ export class Metrics {
         async collect() {
           this.reset();
           await Promise.all(
-            Object.entries(queues).map(async ([name, queue]) => {
+            queues.all().map(async (queue) => {
               const counts = await queue.getJobCounts(...JOB_STATES).catch(() => undefined);
               for (const state of JOB_STATES)
-                if (counts) this.set({ queue: name, state }, counts[state] ?? 0);
+                if (counts) this.set({ queue: queue.name, state }, counts[state] ?? 0);
             }),
           );
         },

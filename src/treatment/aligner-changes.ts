@@ -5,7 +5,7 @@ import { commitThenDispatch } from '../shared/db/transaction.js';
 import { todayIn } from '../shared/time/local-time.js';
 import { planAlignerChange } from './plan-rules.js';
 import { conflict } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import { cursorTimestamp, decodeCursor, toPage } from '../api/pagination.js';
 import { fromTreatmentError } from './domain-errors.js';

@@ -5,7 +5,7 @@ import { commitThenDispatch } from '../shared/db/transaction.js';
 import { todayIn } from '../shared/time/local-time.js';
 import { applyExtension } from './plan-rules.js';
 import { validationFailed } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import { fromTreatmentError } from './domain-errors.js';
 import { lockExistingTreatment, lockUser } from './locks.js';

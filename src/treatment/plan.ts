@@ -4,7 +4,7 @@ import { prepared } from '../shared/db/prepared.js';
 import { todayIn } from '../shared/time/local-time.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import { NO_PROFILE_YET } from '../users/profile.js';
 import { lockTreatment, lockUser, NO_PLAN_YET } from './locks.js';

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../shared/errors.js';
 import { User, activeUsers, type UserRow } from './model.js';
 import { presentDentistSummary } from '../dentists/present.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import type { Config, HubSpotTargetField } from '../shared/config.js';
 import { linkContactOnRegistration } from '../hubspot/apply.js';

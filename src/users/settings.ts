@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { UserSettings } from './settings-model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../reminders/planning.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import { loadReminderSettings } from '../reminders/settings.js';
 import { replanOpenWearReminders } from '../reminders/replan.js';

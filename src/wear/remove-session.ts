@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanWearReminder } from '../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { WearSession } from './model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
-import type { Dispatcher } from '../shared/jobs/queues.js';
+import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanWearReminder } from '../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import { explainStartFailure } from './session-conflicts.js';

@@ -6,7 +6,7 @@ import { onShutdownSignal } from '../shared/process/shutdown.js';
 import { logIntegrations } from '../shared/integrations.js';
 import { createKnex } from '../shared/db/knex.js';
 import { createHealthServer } from './health-server.js';
-import { processors } from './processors.js';
+import { workerFeatures } from './features.js';
 import { startWorkerRuntime } from './runtime.js';
 
 const config = loadConfigOrExit();
@@ -33,7 +33,7 @@ await retryUntil(
 );
 await probe.destroy();
 
-const runtime = await startWorkerRuntime(config, logger, processors);
+const runtime = await startWorkerRuntime(config, logger, workerFeatures);
 logIntegrations(config, logger);
 let stopping = false;
 const health = createHealthServer(runtime.readiness, runtime.metrics, () => stopping);

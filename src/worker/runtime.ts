@@ -8,43 +8,16 @@ import { catchUpRequester } from '../shared/db/maintenance-runs.js';
 import { createKnex } from '../shared/db/knex.js';
 import type { Logger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
-import {
-  Dispatcher,
-  JOBS,
-  QUEUE_NAMES,
-  closeQueues,
-  createQueues,
-  type JobData,
-  type JobKey,
-  type QueueName,
-} from '../shared/jobs/queues.js';
+import { Dispatcher } from '../shared/jobs/dispatcher.js';
+import { Queues, type JobData, type QueueDefinition } from '../shared/jobs/queues.js';
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import { runWithContext } from '../shared/request-context.js';
-import type { ProcessorRegistry, WorkerContext } from '../shared/jobs/context.js';
+import type { Processor, WorkerContext, WorkerFeature } from '../shared/jobs/context.js';
+import { QUEUES } from '../queues.js';
 import { MaintenanceLoop } from './maintenance/loop.js';
 import { REDIS_MARKER, RedisMemory } from './maintenance/redis-memory.js';
 import { periodicTasks } from './maintenance/tasks.js';
-
-/** Concurrency per queue: outbound HTTP calls overlap well. */
-const CONCURRENCY: Record<QueueName, number> = {
-  accounts: 4,
-  reminders: 16,
-  images: 8,
-  'hubspot-events': 8,
-  'dentist-requests': 4,
-};
-
-/**
- * OneSignal's 429 pauses the reminders queue (`queue.rateLimit`, docs/reminders.md#schedule), but BullMQ
- * checks that pause only for workers that have a limiter: without one, the job put back
- * to wait is taken again at once by a fetch already blocking, and other worker processes
- * never see the pause. This limiter is far above anything the queue runs; it is there
- * so that the pause holds.
- */
-const LIMITER: Partial<Record<QueueName, { max: number; duration: number }>> = {
-  reminders: { max: 10_000, duration: 1000 },
-};
 
 /** How a job attempt ended, for metrics: a delay or a rate limit is not a failure. */
 function jobOutcome(error: unknown): string {
@@ -64,28 +37,40 @@ export interface WorkerRuntime {
   stop(graceMs?: number): Promise<void>;
 }
 
-function jobKeyFor(queue: QueueName, name: string): JobKey | undefined {
-  return (Object.keys(JOBS) as JobKey[]).find((key) => JOBS[key].queue === queue && JOBS[key].name === name);
-}
-
-/** Refuses to start when a job has no processor (a typo would otherwise strand rows). */
+/**
+ * Refuses to start unless the features run exactly the service's queues, each with a
+ * processor for every job declared on it (a missing one would otherwise strand rows).
+ */
 export function assertComplete(
-  processors: Partial<ProcessorRegistry>,
-): asserts processors is ProcessorRegistry {
-  const missing = (Object.keys(JOBS) as JobKey[]).filter((key) => typeof processors[key] !== 'function');
-  if (missing.length > 0) throw new Error(`No processor for job(s): ${missing.join(', ')}`);
+  features: readonly WorkerFeature[],
+  queues: readonly QueueDefinition[] = QUEUES,
+): void {
+  const problems: string[] = [];
+  for (const queue of queues) {
+    const feature = features.find((candidate) => candidate.queue === queue);
+    if (!feature) {
+      problems.push(`no worker feature for queue ${queue.name}`);
+      continue;
+    }
+    for (const job of queue.jobs)
+      if (!feature.processors.some((entry) => entry.job === job))
+        problems.push(`no processor for job ${job.name}`);
+  }
+  for (const feature of features)
+    if (!queues.includes(feature.queue)) problems.push(`queue ${feature.queue.name} is not in src/queues.ts`);
+  if (problems.length > 0) throw new Error(`Worker features incomplete: ${problems.join('; ')}`);
 }
 
 export async function startWorkerRuntime(
   config: Config,
   logger: Logger,
-  processors: ProcessorRegistry,
+  features: readonly WorkerFeature[],
   options: { maintenance?: boolean; maintenanceTickMs?: number } = {},
 ): Promise<WorkerRuntime> {
-  assertComplete(processors);
+  assertComplete(features);
   const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config, 'worker', logger);
-  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const queues = new Queues(QUEUES, redis, config.QUEUE_PREFIX);
   const context: WorkerContext = {
     config,
     logger,
@@ -102,14 +87,17 @@ export async function startWorkerRuntime(
   };
 
   const metrics = new Metrics({ service: 'worker', queues });
-  const run = (queue: QueueName) => async (job: Job<JobData>, token?: string) => {
-    const key = jobKeyFor(queue, job.name);
-    if (!key) throw new UnrecoverableError(`Unknown job ${job.name} on queue ${queue}`);
+  const run = (feature: WorkerFeature) => async (job: Job<JobData>, token?: string) => {
+    const queue = feature.queue.name;
+    const processJob: Processor | undefined = feature.processors.find(
+      (entry) => entry.job.name === job.name,
+    )?.process;
+    if (!processJob) throw new UnrecoverableError(`Unknown job ${job.name} on queue ${queue}`);
     return runWithContext({ requestId: job.data.requestId ?? `job-${job.id ?? 'unknown'}` }, async () => {
       const started = process.hrtime.bigint();
       let outcome = 'completed';
       try {
-        const result = await processors[key](job, context, token);
+        const result = await processJob(job, context, token);
         logger.debug({ queue, job: job.name, job_id: job.id }, 'job completed');
         return result;
       } catch (error) {
@@ -123,12 +111,13 @@ export async function startWorkerRuntime(
     });
   };
 
-  const workers = QUEUE_NAMES.map((queue) => {
-    const worker = new Worker<JobData>(queue, run(queue), {
+  const workers = features.map((feature) => {
+    const queue = feature.queue.name;
+    const worker = new Worker<JobData>(queue, run(feature), {
       connection: redis,
       prefix: config.QUEUE_PREFIX,
-      concurrency: CONCURRENCY[queue],
-      ...(LIMITER[queue] ? { limiter: LIMITER[queue] } : {}),
+      concurrency: feature.queue.concurrency,
+      ...(feature.queue.limiter ? { limiter: feature.queue.limiter } : {}),
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
     });
@@ -147,10 +136,16 @@ export async function startWorkerRuntime(
   let maintenance: MaintenanceLoop | undefined;
   if (options.maintenance ?? true) {
     const memory = new RedisMemory(redis, `${config.QUEUE_PREFIX}:${REDIS_MARKER}`, hostname());
-    maintenance = new MaintenanceLoop(context, periodicTasks, memory, metrics, options.maintenanceTickMs);
+    maintenance = new MaintenanceLoop(
+      context,
+      periodicTasks(features),
+      memory,
+      metrics,
+      options.maintenanceTickMs,
+    );
     maintenance.start();
   }
-  logger.info({ queues: QUEUE_NAMES }, 'worker started');
+  logger.info({ queues: features.map((feature) => feature.queue.name) }, 'worker started');
 
   return {
     context,
@@ -178,7 +173,7 @@ export async function startWorkerRuntime(
         // expire for another worker to take them.
         graceful.catch(() => undefined);
       }
-      await closeQueues(queues);
+      await queues.close();
       context.s3.destroy();
       redis.disconnect();
       await knex.destroy();

@@ -1,3 +1,4 @@
+import { accountsQueue, eraseAccountJob } from '../../src/accounts/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
@@ -16,18 +17,20 @@ beforeAll(async () => {
   app = await startTestApp({ env: ADMIN });
   browser = await launchChromium();
   // A job that fails for good, as a broken integration would leave one.
-  const worker = await startTestWorker(app.config, {
-    eraseAccount: async () => {
-      throw new Error('simulated failure for the board');
+  const worker = await startTestWorker(app.config, [
+    {
+      job: eraseAccountJob,
+
+      process: async () => {
+        throw new Error('simulated failure for the board');
+      },
     },
-  });
-  await app.deps.queues.accounts.add(
-    'erase-account',
-    { rowId: failedRow },
-    { jobId: `erase-account-${failedRow}`, attempts: 1 },
-  );
+  ]);
+  await app.deps.queues
+    .of(accountsQueue)
+    .add('erase-account', { rowId: failedRow }, { jobId: `erase-account-${failedRow}`, attempts: 1 });
   await waitFor(
-    async () => (await app.deps.queues.accounts.getJob(`erase-account-${failedRow}`))?.failedReason,
+    async () => (await app.deps.queues.of(accountsQueue).getJob(`erase-account-${failedRow}`))?.failedReason,
     (reason) => reason !== undefined,
   );
   await worker.stop();

@@ -107,7 +107,7 @@ describe('SIGTERM under load (docs/dispatch.md, docs/operations.md#shutdown)', (
 
   it('the worker finishes its active jobs, exits 0, and leaves the rest to the next worker, nothing stalled', async () => {
     const total = 24;
-    const concurrency = 16; // the reminders queue's (src/worker/runtime.ts)
+    const concurrency = 16; // the reminders queue's (src/reminders/jobs.ts)
     proxy.hold();
     await Promise.all(Array.from({ length: total }, (_, i) => createUser(stack.base, `graceful-load-${i}`)));
     // The worker holds as many calls as it runs jobs at once; the others wait in Redis.

@@ -2,10 +2,30 @@ import { jarvisFromConfig } from '../../src/shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../../src/shared/clients/onesignal.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { ProcessorRegistry } from '../../src/shared/jobs/context.js';
-import { processors as realProcessors } from '../../src/worker/processors.js';
+import type { JobDefinition } from '../../src/shared/jobs/queues.js';
+import type { Processor, WorkerFeature } from '../../src/shared/jobs/context.js';
+import { workerFeatures } from '../../src/worker/features.js';
 import { startWorkerRuntime, type WorkerRuntime } from '../../src/worker/runtime.js';
 import { LogCapture } from './logs.js';
+
+/** Every sweep source of every feature, as the worker's sweep uses them. */
+export const sweepSources = workerFeatures.flatMap((feature) => feature.sweepSources);
+
+/** A processor standing in for a job's real one in a test. */
+export interface ProcessorOverride {
+  job: JobDefinition;
+  process: Processor;
+}
+
+/** The worker's features, with some jobs' processors replaced. */
+export function withProcessors(overrides: readonly ProcessorOverride[]): WorkerFeature[] {
+  return workerFeatures.map((feature) => ({
+    ...feature,
+    processors: feature.processors.map(
+      (entry) => overrides.find((override) => override.job === entry.job) ?? entry,
+    ),
+  }));
+}
 
 /**
  * The real worker runtime in-process, on the same database and queue prefix as an app.
@@ -13,7 +33,7 @@ import { LogCapture } from './logs.js';
  */
 export async function startTestWorker(
   config: Config,
-  processors: Partial<ProcessorRegistry> = {},
+  overrides: readonly ProcessorOverride[] = [],
   options: { maintenanceTickMs?: number } = {},
 ): Promise<WorkerRuntime & { logs: LogCapture }> {
   const logs = new LogCapture();
@@ -21,7 +41,7 @@ export async function startTestWorker(
   const runtime = await startWorkerRuntime(
     config,
     logger,
-    { ...realProcessors, ...processors },
+    withProcessors(overrides),
     options.maintenanceTickMs === undefined
       ? { maintenance: false }
       : { maintenance: true, maintenanceTickMs: options.maintenanceTickMs },

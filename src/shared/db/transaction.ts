@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { Dispatcher, JobRequest } from '../jobs/queues.js';
+import type { Dispatcher } from '../jobs/dispatcher.js';
+import type { JobRequest } from '../jobs/queues.js';
 
 /**
  * Runs `work` in one transaction and enqueues the jobs it asked for only after the

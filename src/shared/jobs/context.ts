@@ -5,7 +5,9 @@ import type { OneSignalClient } from '../clients/onesignal.js';
 import type { S3Storage } from '../clients/s3.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Dispatcher, JobData, JobKey, Queues } from './queues.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { JobData, JobDefinition, QueueDefinition, Queues } from './queues.js';
+import type { SweepSource } from './sweep-source.js';
 
 /** What a processor may use. Processors never parse HTTP and never see Koa. */
 export interface WorkerContext {
@@ -25,4 +27,16 @@ export interface WorkerContext {
 /** `token` is the job's lock token, for processors that move their own job (e.g. to delayed). */
 export type Processor = (job: Job<JobData>, context: WorkerContext, token?: string) => Promise<unknown>;
 
-export type ProcessorRegistry = Record<JobKey, Processor>;
+/**
+ * What a feature gives the worker: its queue, a processor for each job declared on it,
+ * the rows the sweeper must watch for it, and its retention housekeeping. The worker
+ * assembles these (src/worker/features.ts) and refuses to start when a job has no processor.
+ */
+export interface WorkerFeature {
+  queue: QueueDefinition;
+  processors: ReadonlyArray<{ job: JobDefinition; process: Processor }>;
+  /** Kinds of row that can be left needing one of this feature's jobs (docs/dispatch.md#sweeper). */
+  sweepSources: readonly SweepSource[];
+  /** Hourly retention steps, by name: each deletes what has outlived its keeping and says how many. */
+  prune?: Readonly<Record<string, (context: WorkerContext) => Promise<number>>>;
+}

@@ -1,27 +1,30 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
-import { currentContext } from '../request-context.js';
 
 /**
- * Every queue and job of the system, in one place. A job always names the row that
- * says what must happen; its id is derived from that row, so enqueuing the same work
- * twice (request retry, sweeper) leaves one job. Periodic work (the sweep, the prune)
- * is not a job: its clock is in Postgres (worker/maintenance/).
+ * How jobs are declared. Each feature declares its queue and its jobs in its own
+ * `jobs.ts` (e.g. src/reminders/jobs.ts): the queue's concurrency and limiter, its
+ * attempts, and one definition per job. A job always names the row that says what must
+ * happen; its id is derived from that row, so enqueuing the same work twice (request
+ * retry, sweeper) leaves one job. Periodic work (the sweep, the prune) is not a job:
+ * its clock is in Postgres (src/worker/maintenance/).
  */
-export const QUEUE_NAMES = ['accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests'] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+export interface QueueDefinition<Name extends string = string> {
+  readonly name: Name;
+  /** Jobs one worker process runs at once from this queue. */
+  readonly concurrency: number;
+  /** A BullMQ rate limiter for the queue's workers, when it needs one (say why where it is set). */
+  readonly limiter?: { max: number; duration: number };
+  readonly jobOptions: JobsOptions;
+  /** Every job declared on the queue, in declaration order. */
+  readonly jobs: readonly JobDefinition[];
+}
 
-export const JOBS = {
-  processHubspotEvent: { queue: 'hubspot-events', name: 'process-hubspot-event' },
-  eraseAccount: { queue: 'accounts', name: 'erase-account' },
-  scheduleReminder: { queue: 'reminders', name: 'schedule-reminder' },
-  cancelReminder: { queue: 'reminders', name: 'cancel-reminder' },
-  deleteImage: { queue: 'images', name: 'delete-image' },
-  submitDentistChange: { queue: 'dentist-requests', name: 'submit-dentist-change' },
-} as const satisfies Record<string, { queue: QueueName; name: string }>;
-
-export type JobKey = keyof typeof JOBS;
+export interface JobDefinition {
+  readonly queue: QueueDefinition;
+  /** The BullMQ job name, unique within its queue. */
+  readonly name: string;
+}
 
 export interface JobData {
   /** The row this job acts on; the processor re-reads it and acts on its current state. */
@@ -36,7 +39,7 @@ export interface JobData {
 }
 
 export interface JobRequest {
-  job: JobKey;
+  job: JobDefinition;
   rowId: string;
   /** See JobData.rowIds. */
   rowIds?: string[];
@@ -44,110 +47,85 @@ export interface JobRequest {
   runAt?: Date;
 }
 
-/** Deterministic: BullMQ refuses ':' in custom ids, and ignores an add whose id already exists. */
-export function jobIdFor(job: JobKey, rowId: string): string {
-  return `${JOBS[job].name}-${rowId}`;
-}
-
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+export const DEFAULT_JOB_OPTIONS = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
   // Completed jobs leave Redis at once (the row is the record); failed ones stay a
   // week for Bull Board, then go, so Redis memory stays bounded.
   removeOnComplete: true,
   removeOnFail: { age: 7 * 24 * 3600 },
-};
+} as const satisfies JobsOptions;
 
-export type Queues = Record<QueueName, Queue>;
-
-export function createQueues(connection: RedisClient, prefix: string): Queues {
-  return Object.fromEntries(
-    QUEUE_NAMES.map((name) => {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-      queue.on('error', () => undefined); // surfaced by the failing add and by /ready
-      return [name, queue];
-    }),
-  ) as Queues;
+/** A queue and the means to declare its jobs: `const job = queue.job('do-something')`. */
+export interface QueueDeclaration<Name extends string> extends QueueDefinition<Name> {
+  job(name: string): JobDefinition;
 }
 
-export async function closeQueues(queues: Queues): Promise<void> {
-  await Promise.all(Object.values(queues).map((queue) => queue.close()));
+export function defineQueue<Name extends string>(spec: {
+  name: Name;
+  concurrency: number;
+  limiter?: { max: number; duration: number };
+  /** Attempts per job before it ends failed (default DEFAULT_JOB_OPTIONS.attempts). */
+  attempts?: number;
+}): QueueDeclaration<Name> {
+  const jobs: JobDefinition[] = [];
+  const queue: QueueDeclaration<Name> = {
+    name: spec.name,
+    concurrency: spec.concurrency,
+    ...(spec.limiter ? { limiter: spec.limiter } : {}),
+    jobOptions: { ...DEFAULT_JOB_OPTIONS, ...(spec.attempts ? { attempts: spec.attempts } : {}) },
+    jobs,
+    job(name) {
+      if (jobs.some((job) => job.name === name))
+        throw new Error(`Job ${name} is declared twice on ${spec.name}`);
+      const job: JobDefinition = { queue, name };
+      jobs.push(job);
+      return job;
+    },
+  };
+  return queue;
 }
 
-/**
- * Enqueues jobs for rows that are already committed. It never throws: if Redis is
- * away the request still succeeds, and the sweeper enqueues the rows later.
- */
-export class Dispatcher {
+/** Deterministic: BullMQ refuses ':' in custom ids, and ignores an add whose id already exists. */
+export function jobIdFor(job: JobDefinition, rowId: string): string {
+  return `${job.name}-${rowId}`;
+}
+
+/** One BullMQ queue per definition, on one connection. */
+export class Queues {
+  private readonly byName: ReadonlyMap<string, Queue>;
+
   constructor(
-    private readonly queues: Queues,
-    private readonly logger: Logger,
-    /** Told when an enqueue failed, so that the rows are swept soon (maintenance-runs.ts). */
-    private readonly onEnqueueFailed: () => void = () => undefined,
-  ) {}
-
-  /**
-   * For the sweeper: a row still actionable whose job already finished (its last attempt
-   * crashed before the row was updated) would be ignored by `add`, its id being taken;
-   * the finished job is removed first so the row gets a new one.
-   */
-  async redispatch(requests: JobRequest[]): Promise<void> {
-    await Promise.all(
-      requests.map(async (request) => {
-        const job = await this.queues[JOBS[request.job].queue]
-          .getJob(jobIdFor(request.job, request.rowId))
-          .catch(() => undefined);
-        if (job && ((await job.isFailed()) || (await job.isCompleted())))
-          await job.remove().catch(() => undefined);
+    readonly definitions: readonly QueueDefinition[],
+    connection: RedisClient,
+    prefix: string,
+  ) {
+    this.byName = new Map(
+      definitions.map((definition) => {
+        const queue = new Queue(definition.name, {
+          connection,
+          prefix,
+          defaultJobOptions: definition.jobOptions,
+        });
+        queue.on('error', () => undefined); // surfaced by the failing add and by /ready
+        return [definition.name, queue];
       }),
     );
-    await this.dispatch(requests);
   }
 
-  /**
-   * One `addBulk` per queue: a batch of a hundred jobs is one Redis round trip, not
-   * a hundred. A queue's batch fails or succeeds as a whole; a failed one
-   * is logged row by row, for the sweeper to enqueue later.
-   */
-  async dispatch(requests: JobRequest[]): Promise<void> {
-    const requestId = currentContext()?.requestId;
-    const byQueue = new Map<QueueName, JobRequest[]>();
-    for (const request of requests) {
-      const queue = JOBS[request.job].queue;
-      const batch = byQueue.get(queue);
-      if (batch) batch.push(request);
-      else byQueue.set(queue, [request]);
-    }
-    await Promise.all(
-      [...byQueue].map(async ([queue, batch]) => {
-        const jobs = batch.map((request) => ({
-          name: JOBS[request.job].name,
-          data: {
-            rowId: request.rowId,
-            ...(request.rowIds ? { rowIds: request.rowIds } : {}),
-            ...(requestId ? { requestId } : {}),
-          } satisfies JobData,
-          opts: {
-            jobId: jobIdFor(request.job, request.rowId),
-            delay: request.runAt ? Math.max(0, request.runAt.getTime() - Date.now()) : 0,
-          },
-        }));
-        try {
-          // A lone job goes by `add`: addBulk builds an ioredis pipeline, which copies
-          // every one of BullMQ's scripts onto itself (5 % of an acknowledgement's CPU).
-          const [only] = jobs;
-          if (only && jobs.length === 1) await this.queues[queue].add(only.name, only.data, only.opts);
-          else await this.queues[queue].addBulk(jobs);
-        } catch (error) {
-          this.onEnqueueFailed();
-          for (const { name, data } of jobs) {
-            this.logger.warn(
-              { err: error, queue, job: name, row_id: data.rowId },
-              'enqueue failed; the sweeper will enqueue this row later',
-            );
-          }
-        }
-      }),
-    );
+  /** The queue a definition (or a job's queue) names; a definition not given at construction is a bug. */
+  of(definition: QueueDefinition | JobDefinition): Queue {
+    const name = 'queue' in definition ? definition.queue.name : definition.name;
+    const queue = this.byName.get(name);
+    if (!queue) throw new Error(`Queue ${name} is not one of this process's queues`);
+    return queue;
+  }
+
+  all(): Queue[] {
+    return [...this.byName.values()];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all().map((queue) => queue.close()));
   }
 }

@@ -1,8 +1,7 @@
 import { SWEEP_TASK } from '../../shared/db/maintenance-runs.js';
-import type { WorkerContext } from '../../shared/jobs/context.js';
+import type { WorkerContext, WorkerFeature } from '../../shared/jobs/context.js';
 import { prune } from './prune.js';
 import { sweep } from './sweep.js';
-import { sweepSources } from './sweep-sources.js';
 
 export const SWEEP_EVERY_MS = 30_000;
 export const PRUNE_EVERY_MS = 3600_000;
@@ -18,23 +17,27 @@ export interface PeriodicTask {
   run(context: WorkerContext, options: { catchUp: boolean }): Promise<Record<string, number>>;
 }
 
-export const periodicTasks: readonly PeriodicTask[] = [
-  {
-    // Re-enqueues rows left actionable. A catch-up takes every such row, not only those
-    // left alone a minute: the jobs they had are gone, or were never added.
-    name: SWEEP_TASK,
-    everyMs: SWEEP_EVERY_MS,
-    catchUp: true,
-    needsRedis: true,
-    run: async ({ knex, dispatcher, logger }, { catchUp }) => ({
-      requeued: await sweep(knex, dispatcher, sweepSources, logger, catchUp ? { graceMs: 0 } : {}),
-    }),
-  },
-  {
-    name: 'prune',
-    everyMs: PRUNE_EVERY_MS,
-    catchUp: false,
-    needsRedis: false,
-    run: (context) => prune(context),
-  },
-];
+/** The sweep over every feature's sweep sources, and the prune of every feature's old rows. */
+export function periodicTasks(features: readonly WorkerFeature[]): readonly PeriodicTask[] {
+  const sweepSources = features.flatMap((feature) => feature.sweepSources);
+  return [
+    {
+      // Re-enqueues rows left actionable. A catch-up takes every such row, not only those
+      // left alone a minute: the jobs they had are gone, or were never added.
+      name: SWEEP_TASK,
+      everyMs: SWEEP_EVERY_MS,
+      catchUp: true,
+      needsRedis: true,
+      run: async ({ knex, dispatcher, logger }, { catchUp }) => ({
+        requeued: await sweep(knex, dispatcher, sweepSources, logger, catchUp ? { graceMs: 0 } : {}),
+      }),
+    },
+    {
+      name: 'prune',
+      everyMs: PRUNE_EVERY_MS,
+      catchUp: false,
+      needsRedis: false,
+      run: (context) => prune(context, features),
+    },
+  ];
+}

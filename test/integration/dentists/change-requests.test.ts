@@ -1,8 +1,9 @@
+import { dentistRequestsQueue, submitDentistChangeJob } from '../../../src/dentists/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
-import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
+import { sweepSources } from '../../support/worker.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createDentist, createDentistChangeRequest } from '../../support/factories.js';
 import { newPatient, send, type Patient } from './fixtures.js';
@@ -45,9 +46,9 @@ describe('POST /auth/users/{cognito_sub}/dentist-change-requests', () => {
       attempts: 0,
       submit_attempted_at: null,
     });
-    const job = await app.deps.queues['dentist-requests'].getJob(
-      jobIdFor('submitDentistChange', String(body.id)),
-    );
+    const job = await app.deps.queues
+      .of(dentistRequestsQueue)
+      .getJob(jobIdFor(submitDentistChangeJob, String(body.id)));
     expect(job?.data.rowId).toBe(body.id);
   });
 
@@ -275,16 +276,16 @@ describe('sweeper (docs/dispatch.md#sweeper)', () => {
       user_id: patient.user.id,
       dentist_id: dentist.id,
     });
-    const queue = app.deps.queues['dentist-requests'];
+    const queue = app.deps.queues.of(dentistRequestsQueue);
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
-    expect(await queue.getJob(jobIdFor('submitDentistChange', fresh.id))).toBeUndefined();
+    expect(await queue.getJob(jobIdFor(submitDentistChangeJob, fresh.id))).toBeUndefined();
 
     await app.deps
       .knex('dentist_change_requests')
       .where({ id: fresh.id })
       .update({ updated_at: app.deps.knex.raw("now() - interval '2 minutes'") });
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
-    expect((await queue.getJob(jobIdFor('submitDentistChange', fresh.id)))?.data.rowId).toBe(fresh.id);
+    expect((await queue.getJob(jobIdFor(submitDentistChangeJob, fresh.id)))?.data.rowId).toBe(fresh.id);
   });
 
   it('leaves submitted and ended requests alone', async () => {
@@ -297,7 +298,7 @@ describe('sweeper (docs/dispatch.md#sweeper)', () => {
     });
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
     expect(
-      await app.deps.queues['dentist-requests'].getJob(jobIdFor('submitDentistChange', submitted.id)),
+      await app.deps.queues.of(dentistRequestsQueue).getJob(jobIdFor(submitDentistChangeJob, submitted.id)),
     ).toBeUndefined();
   });
 });

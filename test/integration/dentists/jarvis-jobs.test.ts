@@ -1,3 +1,4 @@
+import { dentistRequestsQueue, submitDentistChangeJob } from '../../../src/dentists/jobs.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
@@ -73,7 +74,7 @@ function changeDentist(sent: SentCall[] = []) {
 }
 
 async function enqueue(id: string) {
-  await app.deps.dispatcher.dispatch([{ job: 'submitDentistChange', rowId: id }]);
+  await app.deps.dispatcher.dispatch([{ job: submitDentistChangeJob, rowId: id }]);
 }
 
 async function settled(id: string) {
@@ -195,7 +196,9 @@ describe('each answer ends in its state (real worker)', () => {
     expect(failed.last_error).toContain(`HTTP ${status}`);
     scope.done();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const job = await app.deps.queues['dentist-requests'].getJob(jobIdFor('submitDentistChange', request.id));
+    const job = await app.deps.queues
+      .of(dentistRequestsQueue)
+      .getJob(jobIdFor(submitDentistChangeJob, request.id));
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
   });

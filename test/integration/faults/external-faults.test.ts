@@ -1,8 +1,10 @@
+import { cancelReminderJob, scheduleReminderJob } from '../../../src/reminders/jobs.js';
+import { submitDentistChangeJob } from '../../../src/dentists/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
-import { DEFAULT_JOB_OPTIONS, JOBS, jobIdFor, type JobKey } from '../../../src/shared/jobs/queues.js';
+import { DEFAULT_JOB_OPTIONS, jobIdFor, type JobDefinition } from '../../../src/shared/jobs/queues.js';
 import { MAX_FREE_RATE_LIMIT_WAITS } from '../../../src/shared/jobs/attempts.js';
 import { LOST_CALL_NOTE, NO_TICKET_NOTE } from '../../../src/dentists/submit-change-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
@@ -76,7 +78,7 @@ type Row = Record<string, unknown>;
 
 /** What one job acts on: its row, and the key the upstream knows its calls by. */
 interface Subject {
-  job: JobKey;
+  job: JobDefinition;
   table: 'reminders' | 'dentist_change_requests';
   rowId: string;
   key: string;
@@ -91,7 +93,7 @@ async function newSubject(operation: Operation): Promise<Subject> {
   if (operation === 'schedule') {
     const reminder = await createReminder(app.deps.knex, { user_id: user.id });
     return {
-      job: 'scheduleReminder',
+      job: scheduleReminderJob,
       table: 'reminders',
       rowId: reminder.id,
       key: reminder.id,
@@ -129,7 +131,7 @@ async function newSubject(operation: Operation): Promise<Subject> {
       schedule_sent_at: new Date(),
     });
     return {
-      job: 'cancelReminder',
+      job: cancelReminderJob,
       table: 'reminders',
       rowId: reminder.id,
       key: onesignalId,
@@ -149,7 +151,7 @@ async function newSubject(operation: Operation): Promise<Subject> {
     dentist_id: DENTIST_ID,
   });
   return {
-    job: 'submitDentistChange',
+    job: submitDentistChangeJob,
     table: 'dentist_change_requests',
     rowId: request.id,
     key: user.email,
@@ -178,21 +180,21 @@ const readRow = (subject: Subject) =>
  * shortens the backoff, so eight attempts take a second instead of four minutes.
  */
 async function runToTheEnd(subject: Subject, options: { fastBackoff: boolean }, timeoutMs: number) {
-  const { queue, name } = JOBS[subject.job];
+  const queue = app.deps.queues.of(subject.job);
   if (options.fastBackoff)
-    await app.deps.queues[queue].add(
-      name,
+    await queue.add(
+      subject.job.name,
       { rowId: subject.rowId },
       { jobId: jobIdFor(subject.job, subject.rowId), backoff: { type: 'fixed', delay: 20 } },
     );
   else await app.deps.dispatcher.dispatch([{ job: subject.job, rowId: subject.rowId }]);
   const row = await waitFor(() => readRow(subject), subject.settled, timeoutMs);
   const state = await waitFor(
-    () => app.deps.queues[queue].getJobState(jobIdFor(subject.job, subject.rowId)),
+    () => queue.getJobState(jobIdFor(subject.job, subject.rowId)),
     (value) => value === 'unknown' || value === 'failed' || value === 'completed',
     timeoutMs,
   );
-  const job = await app.deps.queues[queue].getJob(jobIdFor(subject.job, subject.rowId));
+  const job = await queue.getJob(jobIdFor(subject.job, subject.rowId));
   const calls = upstream.callsFor(subject.key);
   for (const call of calls) subject.expectRequest(call);
   return { row, state, attemptsMade: job?.attemptsMade, calls };

@@ -47,7 +47,7 @@ beforeAll(async () => {
     },
   });
   // The production clock: Redis's state looked at every 5 s, sweeps every 30 s.
-  worker = await startTestWorker(app.config, {}, { maintenanceTickMs: 5000 });
+  worker = await startTestWorker(app.config, [], { maintenanceTickMs: 5000 });
   const dentist = await app.request(`/internal/dentists/${DENTIST_ID}`, {
     method: 'PUT',
     headers: { 'x-api-key': TEST_INTERNAL_KEYS[0] },

@@ -1,9 +1,10 @@
+import { hubspotEventsQueue } from '../../../src/hubspot/jobs.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
-import { pruneHubspotEvents } from '../../../src/worker/maintenance/prune.js';
+import { pruneHubspotEvents } from '../../../src/hubspot/retention.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
-import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
+import { sweepSources } from '../../support/worker.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';
@@ -260,10 +261,12 @@ describe('processing', () => {
       .select('id', 'object_id')) as Array<{ id: string; object_id: string }>;
     const idOf = (objectId: number) => rows.find((row) => Number(row.object_id) === objectId)!.id;
 
-    const job = await app.deps.queues['hubspot-events'].getJob(`process-hubspot-event-${idOf(linked)}`);
+    const job = await app.deps.queues.of(hubspotEventsQueue).getJob(`process-hubspot-event-${idOf(linked)}`);
     expect(job?.data.rowIds).toEqual([idOf(linked), idOf(failing), idOf(plain)]);
     // The only job for these rows (other tests' jobs may still be queued: not counted).
-    const queued = await app.deps.queues['hubspot-events'].getJobs(['waiting', 'delayed', 'prioritized']);
+    const queued = await app.deps.queues
+      .of(hubspotEventsQueue)
+      .getJobs(['waiting', 'delayed', 'prioritized']);
     const ours = new Set(rows.map((row) => row.id));
     expect(
       queued.filter((queuedJob) =>

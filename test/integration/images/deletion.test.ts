@@ -1,3 +1,5 @@
+import { workerFeatures } from '../../../src/worker/features.js';
+import { deleteImageJob, imagesQueue } from '../../../src/photos/jobs.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { S3Storage } from '../../../src/shared/clients/s3.js';
 import { LATE_UPLOAD_GRACE_MS, type ImageDeletion } from '../../../src/photos/model.js';
@@ -5,7 +7,7 @@ import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { processDeleteImage } from '../../../src/photos/delete-image-job.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
-import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
+import { sweepSources } from '../../support/worker.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { startTestS3Process } from '../../support/s3.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
@@ -65,7 +67,9 @@ describe('DELETE /images/{id} (docs/resources.md#photos): gone at once, the obje
     // Its presigned POST is still open: one more pass once it has expired, waiting as a delayed job.
     expect(late).toMatchObject({ reason: 'image_deleted', status: 'pending' });
     expect(late!.not_before.getTime()).toBeGreaterThan(Date.now() + LATE_UPLOAD_GRACE_MS);
-    expect(await app.deps.queues.images.getJobState(jobIdFor('deleteImage', late!.id))).toBe('delayed');
+    expect(await app.deps.queues.of(imagesQueue).getJobState(jobIdFor(deleteImageJob, late!.id))).toBe(
+      'delayed',
+    );
   });
 
   it('retries while S3 is unreachable and deletes the object once it is back', async () => {
@@ -176,7 +180,7 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
     await expire(stillInTime.id, 23);
     await expire(completed.id, 25 * 30);
 
-    const { abandonedUploads } = (await prune(workerContextFor(app))) as {
+    const { abandonedUploads } = (await prune(workerContextFor(app), workerFeatures)) as {
       abandonedUploads: number;
     };
     expect(abandonedUploads).toBe(2);
@@ -197,7 +201,7 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
     expect((await app.s3.head(uploadedNeverCompleted.upload.fields.key!)).status).toBe(404);
     expect((await app.s3.head(stillInTime.upload.fields.key!)).status).toBe(200);
     expect((await app.s3.head(completed.key)).status).toBe(200);
-    expect(await prune(workerContextFor(app))).toMatchObject({ abandonedUploads: 0 });
+    expect(await prune(workerContextFor(app), workerFeatures)).toMatchObject({ abandonedUploads: 0 });
   });
 });
 
@@ -215,7 +219,7 @@ describe('sweeper and image deletions (docs/dispatch.md#sweeper)', () => {
     expect(
       await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger),
     ).toBeGreaterThanOrEqual(1);
-    expect(await app.deps.queues.images.getJob(jobIdFor('deleteImage', row!.id))).toBeDefined();
+    expect(await app.deps.queues.of(imagesQueue).getJob(jobIdFor(deleteImageJob, row!.id))).toBeDefined();
     worker = await startTestWorker(app.config);
     await waitFor(
       () => app.deps.knex('image_deletions').where({ id: row!.id }).first() as Promise<ImageDeletion>,
@@ -234,7 +238,7 @@ describe('sweeper and image deletions (docs/dispatch.md#sweeper)', () => {
       })
       .returning('*')) as ImageDeletion[];
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
-    expect(await app.deps.queues.images.getJob(jobIdFor('deleteImage', row!.id))).toBeUndefined();
+    expect(await app.deps.queues.of(imagesQueue).getJob(jobIdFor(deleteImageJob, row!.id))).toBeUndefined();
   });
 });
 

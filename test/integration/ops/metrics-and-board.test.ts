@@ -1,11 +1,14 @@
+import { eraseAccountJob } from '../../../src/accounts/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { QUEUE_NAMES } from '../../../src/shared/jobs/queues.js';
+import { QUEUES } from '../../../src/queues.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { waitFor } from '../../support/jobs.js';
 import { sample } from '../../support/metrics.js';
 import { startTestWorker } from '../../support/worker.js';
+
+const QUEUE_NAMES = QUEUES.map((queue) => queue.name);
 
 let app: TestApp;
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'correct horse battery staple' };
@@ -40,7 +43,7 @@ describe('GET /metrics (API)', () => {
   });
 
   it('reports queue depth by state for every queue', async () => {
-    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
+    await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId: randomUUID() }]);
     const text = await (await app.request('/metrics')).text();
     for (const queue of QUEUE_NAMES)
       expect(sample(text, 'bullmq_queue_jobs', { queue, state: 'waiting' })).toBeDefined();
@@ -53,14 +56,18 @@ describe('GET /metrics (API)', () => {
 describe('worker job metrics', () => {
   it('move when a job completes or fails', async () => {
     let calls = 0;
-    const worker = await startTestWorker(app.config, {
-      eraseAccount: async () => {
-        calls += 1;
-        if (calls === 1) throw new Error('first attempt fails');
+    const worker = await startTestWorker(app.config, [
+      {
+        job: eraseAccountJob,
+
+        process: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('first attempt fails');
+        },
       },
-    });
+    ]);
     try {
-      await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
+      await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId: randomUUID() }]);
       const text = await waitFor(
         async () => (await worker.metrics.render()).body,
         (body) =>

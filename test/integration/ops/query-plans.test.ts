@@ -1,3 +1,4 @@
+import { workerFeatures } from '../../../src/worker/features.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Knex } from 'knex';
 import { TREATMENT_COLUMNS } from '../../../src/treatment/model.js';
@@ -6,7 +7,7 @@ import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { claimRun, recordCompletion, requestCatchUp } from '../../../src/shared/db/maintenance-runs.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
-import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
+import { sweepSources } from '../../support/worker.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';
 import { fakeJob } from '../../support/jobs.js';
@@ -94,7 +95,7 @@ async function runHotPaths(): Promise<void> {
       pageSize: 1,
     });
     await recordCompletion(app.deps.knex, 'sweep', 'query-plans');
-    await prune(context);
+    await prune(context, workerFeatures);
   } finally {
     stopRecording();
   }

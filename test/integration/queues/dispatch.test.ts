@@ -1,15 +1,21 @@
+import { accountsQueue, eraseAccountJob } from '../../../src/accounts/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Job } from 'bullmq';
 import { commitThenDispatch } from '../../../src/shared/db/transaction.js';
 import { createLogger } from '../../../src/shared/logger.js';
-import { Dispatcher, closeQueues, createQueues, jobIdFor, type JobData } from '../../../src/shared/jobs/queues.js';
+import { QUEUES } from '../../../src/queues.js';
+import { Dispatcher } from '../../../src/shared/jobs/dispatcher.js';
+import { Queues, jobIdFor, type JobData } from '../../../src/shared/jobs/queues.js';
+import type { SweepSource } from '../../../src/shared/jobs/sweep-source.js';
 import { createRedis } from '../../../src/shared/redis.js';
 import { runWithContext } from '../../../src/shared/request-context.js';
 import { waitFor } from '../../support/jobs.js';
 import { claimRun, catchUpRequester, SWEEP_TASK } from '../../../src/shared/db/maintenance-runs.js';
-import { sweep, type SweepSource } from '../../../src/worker/maintenance/sweep.js';
+import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { assertComplete } from '../../../src/worker/runtime.js';
+import { workerFeatures } from '../../../src/worker/features.js';
+import { hubspotEventsQueue } from '../../../src/hubspot/jobs.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { LogCapture } from '../../support/logs.js';
@@ -23,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 // Any job serves here: these tests are about queue mechanics, not what the job does.
-const sweepQueue = () => app.deps.queues.accounts;
+const sweepQueue = () => app.deps.queues.of(accountsQueue);
 
 describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
   it('enqueues after the commit with a deterministic id and the request id', async () => {
@@ -31,12 +37,12 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
     await runWithContext({ requestId: 'req-commit-0001' }, () =>
       commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (trx, jobs) => {
         await createUser(trx);
-        jobs.push({ job: 'eraseAccount', rowId });
+        jobs.push({ job: eraseAccountJob, rowId });
         // Inside the transaction nothing is queued yet.
-        expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
+        expect(await sweepQueue().getJob(jobIdFor(eraseAccountJob, rowId))).toBeUndefined();
       }),
     );
-    const job = await sweepQueue().getJob(jobIdFor('eraseAccount', rowId));
+    const job = await sweepQueue().getJob(jobIdFor(eraseAccountJob, rowId));
     expect(job?.id).toBe(`erase-account-${rowId}`);
     expect(job?.data).toEqual({ rowId, requestId: 'req-commit-0001' });
   });
@@ -45,25 +51,25 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
     const rowId = randomUUID();
     await expect(
       commitThenDispatch(app.deps.knex, app.deps.dispatcher, async (_trx, jobs) => {
-        jobs.push({ job: 'eraseAccount', rowId });
+        jobs.push({ job: eraseAccountJob, rowId });
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
+    expect(await sweepQueue().getJob(jobIdFor(eraseAccountJob, rowId))).toBeUndefined();
   });
 
   it('keeps one job when the same row is dispatched twice', async () => {
     const rowId = randomUUID();
     const before = await sweepQueue().count();
-    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
-    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
+    await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId }]);
+    await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId }]);
     expect(await sweepQueue().count()).toBe(before + 1);
   });
 
   it('never throws when Redis is away, asks for a catch-up sweep, and the sweeper enqueues the row once it is back', async () => {
     const proxy = await new TcpProxy(6379).start();
     const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, 'producer');
-    const queues = createQueues(redis, app.config.QUEUE_PREFIX);
+    const queues = new Queues(QUEUES, redis, app.config.QUEUE_PREFIX);
     const logs = new LogCapture();
     const dispatcher = new Dispatcher(
       queues,
@@ -77,10 +83,10 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
       await proxy.cut();
       const rowId = randomUUID();
       const started = Date.now();
-      await dispatcher.dispatch([{ job: 'eraseAccount', rowId }]);
+      await dispatcher.dispatch([{ job: eraseAccountJob, rowId }]);
       expect(Date.now() - started).toBeLessThan(1000); // fail fast: the request is not held up
       expect(logs.text()).toContain('the sweeper will enqueue this row later');
-      expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeUndefined();
+      expect(await sweepQueue().getJob(jobIdFor(eraseAccountJob, rowId))).toBeUndefined();
       // The workers' next look sweeps every actionable row, not only those a minute old.
       await waitFor(
         () => app.deps.knex('maintenance_runs').where({ task: SWEEP_TASK }).first('catch_up_requested_at'),
@@ -93,13 +99,13 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
 
       await proxy.restore();
       const source: SweepSource = {
-        job: 'eraseAccount',
+        job: eraseAccountJob,
         findActionable: async () => [{ rowId, cursor: rowId }],
       };
       await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
-      expect(await sweepQueue().getJob(jobIdFor('eraseAccount', rowId))).toBeDefined();
+      expect(await sweepQueue().getJob(jobIdFor(eraseAccountJob, rowId))).toBeDefined();
     } finally {
-      await closeQueues(queues);
+      await queues.close();
       redis.disconnect();
       await proxy.stop();
     }
@@ -110,7 +116,7 @@ describe('sweeper', () => {
   it('re-enqueues each actionable row once, however often it runs', async () => {
     const rows = [randomUUID(), randomUUID(), randomUUID()];
     const source: SweepSource = {
-      job: 'eraseAccount',
+      job: eraseAccountJob,
       findActionable: async (_knex, { limit }) =>
         rows.slice(0, limit).map((rowId) => ({ rowId, cursor: rowId })),
     };
@@ -122,22 +128,35 @@ describe('sweeper', () => {
 });
 
 describe('worker runtime', () => {
-  it('refuses to start when a job has no processor', () => {
-    expect(() => assertComplete({})).toThrow('No processor for job(s): processHubspotEvent');
+  it('refuses to start when a job has no processor, or a queue no feature', () => {
+    expect(() => assertComplete(workerFeatures)).not.toThrow();
+    const withoutHubspotProcessor = workerFeatures.map((feature) =>
+      feature.queue === hubspotEventsQueue ? { ...feature, processors: [] } : feature,
+    );
+    expect(() => assertComplete(withoutHubspotProcessor)).toThrow(
+      'no processor for job process-hubspot-event',
+    );
+    expect(() => assertComplete(workerFeatures.filter((feature) => feature.queue !== accountsQueue))).toThrow(
+      'no worker feature for queue accounts',
+    );
   });
 
   it('runs jobs with the request id of the request that enqueued them', async () => {
     const seen: Array<{ rowId: string; requestId: string | undefined }> = [];
     const { currentContext } = await import('../../../src/shared/request-context.js');
-    const worker = await startTestWorker(app.config, {
-      eraseAccount: async (job: Job<JobData>) => {
-        seen.push({ rowId: job.data.rowId, requestId: currentContext()?.requestId });
+    const worker = await startTestWorker(app.config, [
+      {
+        job: eraseAccountJob,
+
+        process: async (job: Job<JobData>) => {
+          seen.push({ rowId: job.data.rowId, requestId: currentContext()?.requestId });
+        },
       },
-    });
+    ]);
     try {
       const rowId = randomUUID();
       await runWithContext({ requestId: 'req-carried-01' }, () =>
-        app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId }]),
+        app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId }]),
       );
       const deadline = Date.now() + 10000;
       while (!seen.some((entry) => entry.rowId === rowId) && Date.now() < deadline)
@@ -152,14 +171,18 @@ describe('worker runtime', () => {
     let finished = false;
     let startedResolve: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (startedResolve = resolve));
-    const worker = await startTestWorker(app.config, {
-      eraseAccount: async () => {
-        startedResolve();
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        finished = true;
+    const worker = await startTestWorker(app.config, [
+      {
+        job: eraseAccountJob,
+
+        process: async () => {
+          startedResolve();
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          finished = true;
+        },
       },
-    });
-    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
+    ]);
+    await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId: randomUUID() }]);
     await started;
     await worker.stop(8000);
     expect(finished).toBe(true);
@@ -170,13 +193,17 @@ describe('worker stop with a job that never finishes', () => {
   it('returns once its grace has passed, without waiting for the job', async () => {
     let startedResolve: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (startedResolve = resolve));
-    const worker = await startTestWorker(app.config, {
-      eraseAccount: async () => {
-        startedResolve();
-        await new Promise(() => undefined);
+    const worker = await startTestWorker(app.config, [
+      {
+        job: eraseAccountJob,
+
+        process: async () => {
+          startedResolve();
+          await new Promise(() => undefined);
+        },
       },
-    });
-    await app.deps.dispatcher.dispatch([{ job: 'eraseAccount', rowId: randomUUID() }]);
+    ]);
+    await app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId: randomUUID() }]);
     await started;
     const stopping = Date.now();
     await worker.stop(500);
@@ -188,25 +215,29 @@ describe('worker stop with a job that never finishes', () => {
 describe('sweeper and finished jobs', () => {
   it('re-enqueues a row whose job failed without updating it (a crash on the last attempt)', async () => {
     const rowId = randomUUID();
-    const queue = app.deps.queues.accounts;
-    await queue.add('erase-account', { rowId }, { jobId: jobIdFor('eraseAccount', rowId), attempts: 1 });
-    const worker = await startTestWorker(app.config, {
-      eraseAccount: async () => {
-        throw new Error('crashed');
+    const queue = app.deps.queues.of(accountsQueue);
+    await queue.add('erase-account', { rowId }, { jobId: jobIdFor(eraseAccountJob, rowId), attempts: 1 });
+    const worker = await startTestWorker(app.config, [
+      {
+        job: eraseAccountJob,
+
+        process: async () => {
+          throw new Error('crashed');
+        },
       },
-    });
+    ]);
     const deadline = Date.now() + 10000;
     while (
-      !(await (await queue.getJob(jobIdFor('eraseAccount', rowId)))?.isFailed()) &&
+      !(await (await queue.getJob(jobIdFor(eraseAccountJob, rowId)))?.isFailed()) &&
       Date.now() < deadline
     )
       await new Promise((resolve) => setTimeout(resolve, 50));
     await worker.stop();
     const source: SweepSource = {
-      job: 'eraseAccount',
+      job: eraseAccountJob,
       findActionable: async () => [{ rowId, cursor: rowId }],
     };
     await sweep(app.deps.knex, app.deps.dispatcher, [source], app.deps.logger);
-    expect(await (await queue.getJob(jobIdFor('eraseAccount', rowId)))?.getState()).toBe('waiting');
+    expect(await (await queue.getJob(jobIdFor(eraseAccountJob, rowId)))?.getState()).toBe('waiting');
   });
 });

@@ -75,7 +75,7 @@ beforeAll(async () => {
     },
   });
   // With its production maintenance clock: a failover is noticed and swept by the worker itself.
-  worker = await startTestWorker(app.config, {}, { maintenanceTickMs: 5000 });
+  worker = await startTestWorker(app.config, [], { maintenanceTickMs: 5000 });
   const internal = { 'x-api-key': app.config.INTERNAL_API_KEYS[0]! };
   const dentist = await app.request(`/internal/dentists/${DENTIST_ID}`, {
     method: 'PUT',

@@ -1,3 +1,4 @@
+import { remindersQueue, scheduleReminderJob } from '../../../src/reminders/jobs.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { OneSignalClient } from '../../../src/shared/clients/onesignal.js';
@@ -77,7 +78,7 @@ function expectCreate(reminder: Reminder, bodies: unknown[] = []) {
 }
 
 async function enqueueSchedule(reminder: Reminder) {
-  await app.deps.dispatcher.dispatch([{ job: 'scheduleReminder', rowId: reminder.id }]);
+  await app.deps.dispatcher.dispatch([{ job: scheduleReminderJob, rowId: reminder.id }]);
 }
 
 describe('schedule job (real worker)', () => {
@@ -170,7 +171,7 @@ describe('schedule job (real worker)', () => {
     expect(row.last_error).toContain('HTTP 400');
     scope.done();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const job = await app.deps.queues.reminders.getJob(jobIdFor('scheduleReminder', reminder.id));
+    const job = await app.deps.queues.of(remindersQueue).getJob(jobIdFor(scheduleReminderJob, reminder.id));
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
   });
@@ -181,7 +182,7 @@ describe('schedule job (real worker)', () => {
     worker = await startTestWorker(app.config);
     await enqueueSchedule(reminder);
     const job = await waitFor(
-      () => app.deps.queues.reminders.getJob(jobIdFor('scheduleReminder', reminder.id)),
+      () => app.deps.queues.of(remindersQueue).getJob(jobIdFor(scheduleReminderJob, reminder.id)),
       (j) => j !== undefined && j.delay > 0,
     );
     expect(await job!.getState()).toBe('delayed');

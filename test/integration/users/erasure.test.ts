@@ -1,10 +1,11 @@
+import { accountsQueue, eraseAccountJob } from '../../../src/accounts/jobs.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eraseAccountProcessor } from '../../../src/accounts/erase-account-job.js';
 import { erasureSteps } from '../../../src/accounts/erasure-steps.js';
 import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
-import { sweepSources } from '../../../src/worker/maintenance/sweep-sources.js';
+import { sweepSources } from '../../support/worker.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createUser } from '../../support/factories.js';
 import { startTestWorker, workerContextFor } from '../../support/worker.js';
@@ -181,6 +182,6 @@ describe('sweeper and erasures', () => {
       .returning('id');
     const id = (row as { id: string }).id;
     await sweep(app.deps.knex, app.deps.dispatcher, sweepSources, app.deps.logger);
-    expect(await app.deps.queues.accounts.getJob(jobIdFor('eraseAccount', id))).toBeDefined();
+    expect(await app.deps.queues.of(accountsQueue).getJob(jobIdFor(eraseAccountJob, id))).toBeDefined();
   });
 });

@@ -1,0 +1,25 @@
+import type { WorkerFeature } from '../shared/jobs/context.js';
+import { actionableRows } from '../shared/jobs/sweep-source.js';
+import { discardAbandonedUploads } from './abandoned-uploads.js';
+import { processDeleteImage } from './delete-image-job.js';
+import { deleteImageJob, imagesQueue } from './jobs.js';
+
+export const photosWorker: WorkerFeature = {
+  queue: imagesQueue,
+  processors: [{ job: deleteImageJob, process: processDeleteImage }],
+  sweepSources: [
+    {
+      // S3 deletions owed and due; later ones wait in BullMQ as delayed jobs.
+      job: deleteImageJob,
+      findActionable: actionableRows({
+        table: 'image_deletions',
+        status: 'pending',
+        orderBy: 'not_before',
+        touchedAt: 'not_before',
+      }),
+    },
+  ],
+  prune: {
+    abandonedUploads: ({ knex, dispatcher }) => discardAbandonedUploads(knex, dispatcher),
+  },
+};

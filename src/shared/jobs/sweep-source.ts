@@ -1,0 +1,67 @@
+import type { Knex } from 'knex';
+import type { JobDefinition } from './queues.js';
+
+/** One row left needing work, with where the next page starts after it. */
+export interface ActionableRow {
+  rowId: string;
+  /** When the job must run (e.g. a reminder's hand-over time); now when absent. */
+  runAt?: Date;
+  /** Opaque position of this row in its source's order: the next page starts after it. */
+  cursor: string;
+}
+
+export interface SweepPage {
+  limit: number;
+  /** The last row's cursor of the previous page; absent for the first page. */
+  after?: string;
+  /** Rows touched after this are left alone: their own job was enqueued moments ago. */
+  touchedBefore: Date;
+}
+
+/**
+ * A kind of row that can be left needing work: committed, but its job was never
+ * enqueued (Redis was down) or was lost (Redis lost its data). Each feature declares
+ * its own (`<feature>/worker.ts`).
+ */
+export interface SweepSource {
+  job: JobDefinition;
+  /** One page of rows in an actionable state, in a stable order. */
+  findActionable(knex: Knex, page: SweepPage): Promise<ActionableRow[]>;
+}
+
+/**
+ * The usual source: rows of `table` in `status`, oldest first by `orderBy` then id,
+ * touched (`touchedAt`) before the grace. The cursor carries `orderBy` as Postgres's own
+ * text, so microseconds survive the round trip (a JS Date would cut them and repeat rows).
+ */
+export function actionableRows(spec: {
+  table: string;
+  status: string;
+  orderBy: string;
+  touchedAt: string;
+  where?: (query: Knex.QueryBuilder, knex: Knex) => Knex.QueryBuilder;
+}): (knex: Knex, page: SweepPage) => Promise<Array<ActionableRow & { at: Date }>> {
+  return async (knex, { limit, after, touchedBefore }) => {
+    let query = knex(spec.table)
+      .where({ status: spec.status })
+      .where(spec.touchedAt, '<', touchedBefore)
+      .orderBy(spec.orderBy)
+      .orderBy('id')
+      .limit(limit)
+      .select('id', `${spec.orderBy} as at`, knex.raw('??::text as "order"', [spec.orderBy]));
+    if (spec.where) query = spec.where(query, knex);
+    if (after) {
+      const { order, id } = JSON.parse(after) as { order: string; id: string };
+      // The first condition lets an index on `orderBy` alone bound the scan.
+      query = query
+        .where(spec.orderBy, '>=', knex.raw('?::timestamptz', [order]))
+        .whereRaw('(??, id) > (?::timestamptz, ?)', [spec.orderBy, order, id]);
+    }
+    const rows = (await query) as Array<{ id: string; at: Date; order: string }>;
+    return rows.map((row) => ({
+      rowId: row.id,
+      at: row.at,
+      cursor: JSON.stringify({ order: row.order, id: row.id }),
+    }));
+  };
+}
