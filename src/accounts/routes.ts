@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineRoute } from '../api/route.js';
-import { findProfile } from '../users/profile.js';
 import { cognitoSubParams } from '../users/schema.js';
 import { collectExport } from './export.js';
 
@@ -21,8 +20,8 @@ export const exportRoutes = [
       403: { description: 'The path names another user' },
       404: { description: 'No profile' },
     },
-    handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { user }, deps) => {
       ctx.set('content-disposition', 'attachment; filename="aligner-tracker-export.json"');
       ctx.set('cache-control', 'no-store');
       ctx.body = await collectExport(deps.knex, deps.s3, user);

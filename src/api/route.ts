@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { z, ZodType } from 'zod';
 import { AppError } from '../shared/errors.js';
+import type { User } from '../users/model.js';
 import type { AppDeps } from './deps.js';
 import { fieldErrorsFromZod } from './validation.js';
 
@@ -23,12 +24,20 @@ export interface RouteInput<P, Q, B> {
   body: Out<B>;
 }
 
+/** The caller's own profile, loaded for a route that `requiresProfile`. */
+export interface ProfileInput {
+  user: User;
+}
+
+type HandlerInput<P, Q, B, U extends boolean> = RouteInput<P, Q, B> &
+  (U extends true ? ProfileInput : unknown);
+
 /**
  * One endpoint, declared once: its path, auth scheme, request schemas and responses.
  * The same definition validates requests, builds the OpenAPI document and drives
  * the authorization tests, so none of them can drift from the others.
  */
-export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
+export interface RouteDefinition<P = unknown, Q = unknown, B = unknown, U extends boolean = false> {
   method: HttpMethod;
   /** Koa-router path, e.g. `/auth/users/:cognito_sub` */
   path: string;
@@ -48,17 +57,29 @@ export interface RouteDefinition<P = unknown, Q = unknown, B = unknown> {
    * (it does not query it, or reports the outage itself, as /ready does); default true.
    */
   usesDatabase?: boolean;
-  handler: (ctx: Context, input: RouteInput<P, Q, B>, deps: AppDeps) => Promise<void>;
+  /**
+   * For an own-sub path (`/auth/users/:cognito_sub/…`) that acts on the caller's data:
+   * their profile is read first, and given to the handler as `user`; without one the
+   * answer is 404 "No profile yet".
+   */
+  requiresProfile?: U;
+  handler: (ctx: Context, input: HandlerInput<P, Q, B, U>, deps: AppDeps) => Promise<void>;
 }
 
-export type AnyRoute = RouteDefinition<ZodType | undefined, ZodType | undefined, ZodType | undefined>;
+export type AnyRoute = RouteDefinition<
+  ZodType | undefined,
+  ZodType | undefined,
+  ZodType | undefined,
+  boolean
+>;
 
 /** Identity function that infers the handler's input types from the schemas. */
 export function defineRoute<
   P extends ZodType | undefined = undefined,
   Q extends ZodType | undefined = undefined,
   B extends ZodType | undefined = undefined,
->(route: RouteDefinition<P, Q, B>): AnyRoute {
+  U extends boolean = false,
+>(route: RouteDefinition<P, Q, B, U>): AnyRoute {
   return route as unknown as AnyRoute;
 }
 

@@ -11,7 +11,8 @@ import { errorHandler } from './middleware/error-handler.js';
 import { idempotencyGuard } from './middleware/idempotency.js';
 import { underPrefix } from './middleware/prefix.js';
 import { requestContext } from './middleware/request-context.js';
-import { parseInput, type AnyRoute } from './route.js';
+import { parseInput, type AnyRoute, type ProfileInput } from './route.js';
+import { findProfile } from '../users/profile.js';
 import { routes as allRoutes } from './routes/index.js';
 
 /** `/auth/users/{cognito_sub}/…` must be the caller's own sub, checked before anything is read (docs/auth.md#path-ownership). */
@@ -26,16 +27,31 @@ function ownSubOnly(route: AnyRoute): Koa.Middleware[] {
   ];
 }
 
+/** The input, with the caller's profile when the route `requiresProfile` (404 without one). */
+async function withProfile(
+  route: AnyRoute,
+  input: ReturnType<typeof parseInput>,
+  deps: AppDeps,
+): Promise<ReturnType<typeof parseInput>> {
+  if (!route.requiresProfile) return input;
+  const { cognito_sub: cognitoSub } = input.params as { cognito_sub: string };
+  const profile: ProfileInput = { user: await findProfile(deps.knex, cognitoSub) };
+  return { ...input, ...profile };
+}
+
 /**
  * Each route's chain: path ownership → body (for HubSpot: raw body, then signature,
  * then type and parse errors) → input validation → Idempotency-Key (mobile POSTs) →
- * handler. The body is read only once the caller is known to be allowed here: an
- * anonymous caller learns nothing, not even that its JSON is bad.
+ * the caller's profile, where the route requires it → handler. The body is read only
+ * once the caller is known to be allowed here: an anonymous caller learns nothing, not
+ * even that its JSON is bad.
  */
 function mountRoutes(deps: AppDeps, routes: readonly AnyRoute[]): Router {
   const router = new Router();
   const hubspot = hubspotSignatureAuth(deps.config, deps.logger);
   for (const route of routes) {
+    if (route.requiresProfile && !route.path.includes(':cognito_sub'))
+      throw new Error(`${route.method} ${route.path} requires a profile but has no :cognito_sub`);
     const idempotency = idempotencyGuard(route, deps);
     router[route.method](
       route.path,
@@ -44,7 +60,7 @@ function mountRoutes(deps: AppDeps, routes: readonly AnyRoute[]): Router {
       async (ctx) => {
         // Validated first: an invalid request is refused without claiming its Idempotency-Key.
         const input = parseInput(route, ctx);
-        const handle = () => route.handler(ctx, input, deps);
+        const handle = async () => route.handler(ctx, await withProfile(route, input, deps), deps);
         await (idempotency ? idempotency(ctx, handle) : handle());
       },
     );

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineRoute } from '../api/route.js';
-import { findProfile } from '../users/profile.js';
 import { cognitoSubParams } from '../users/schema.js';
 import { createChangeRequest, findChangeRequest, listChangeRequests } from './change-requests.js';
 import { searchDentists } from './directory.js';
@@ -61,8 +60,8 @@ export const dentistRoutes = [
           "Invalid body; dentist_not_available: unknown or inactive dentist; dentist_already_assigned: already the user's dentist",
       },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       ctx.status = 202;
       ctx.body = await createChangeRequest(deps.knex, deps.dispatcher, user.id, body);
     },
@@ -81,8 +80,8 @@ export const dentistRoutes = [
       404: { description: 'No profile' },
       422: { description: 'Invalid status, limit or cursor' },
     },
-    handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { query, user }, deps) => {
       ctx.body = await listChangeRequests(deps.knex, user.id, query);
     },
   }),
@@ -99,8 +98,8 @@ export const dentistRoutes = [
       404: { description: 'No profile, or no such request of this user' },
       422: { description: 'The id is not a UUID' },
     },
-    handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { params, user }, deps) => {
       ctx.body = await findChangeRequest(deps.knex, user.id, params.id);
     },
   }),

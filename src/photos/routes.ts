@@ -1,7 +1,6 @@
 import { Image } from './model.js';
 import { cursorTimestamp, decodeCursor, pageSchema, toPage } from '../api/pagination.js';
 import { defineRoute } from '../api/route.js';
-import { findProfile } from '../users/profile.js';
 import { completeUpload } from './complete-upload.js';
 import { createUpload } from './create-upload.js';
 import { findOwnImage } from './find-image.js';
@@ -90,8 +89,8 @@ export const imageRoutes = [
       404: { description: 'No profile' },
       ...storageDown,
     },
-    handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { query, user }, deps) => {
       const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
       const rows = (await Image.query(deps.knex)
         .select('*', deps.knex.raw(cursorTimestamp('created_at')))
@@ -148,8 +147,8 @@ export const imageRoutes = [
       ...problems,
       404: { description: 'No such image' },
     },
-    handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { params, user }, deps) => {
       await removeImage(deps.knex, deps.dispatcher, user.id, params.id);
       ctx.status = 204;
     },

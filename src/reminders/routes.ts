@@ -4,7 +4,6 @@ import { pageOfReminders } from './repository.js';
 import { cursorTimestamp, decodeCursor, pageSchema, paginationQuery, toPage } from '../api/pagination.js';
 import { defineRoute } from '../api/route.js';
 import { cognitoSubParams } from '../users/schema.js';
-import { findProfile } from '../users/profile.js';
 
 export const notificationSchema = z.object({
   id: z.uuid(),
@@ -54,8 +53,8 @@ export const notificationRoutes = [
       404: { description: 'No profile' },
       422: { description: 'Invalid query' },
     },
-    handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { query, user }, deps) => {
       const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
       const rows = await pageOfReminders(deps.knex, user.id, {
         status: query.status,

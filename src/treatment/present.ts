@@ -7,16 +7,10 @@ import type { TreatmentResponse } from './schema.js';
 
 /** The plan as stored plus what follows from it on `today` (the user's local date). */
 export function presentTreatment(treatment: TreatmentRow, today: LocalDate): TreatmentResponse {
+  const plan = planOf(treatment);
   return {
-    status: treatment.status,
-    total_aligners: treatment.total_aligners,
-    current_aligner: treatment.current_aligner,
-    change_interval_days: treatment.change_interval_days,
-    started_on: treatment.started_on,
-    current_aligner_started_on: treatment.current_aligner_started_on,
-    extension_days: treatment.extension_days,
-    daily_wear_goal_minutes: treatment.daily_wear_goal_minutes,
-    ...deriveTreatment(planOf(treatment), today),
+    ...plan,
+    ...deriveTreatment(plan, today),
     updated_at: new Date(treatment.updated_at).toISOString(),
   };
 }

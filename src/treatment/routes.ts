@@ -1,5 +1,4 @@
 import { defineRoute } from '../api/route.js';
-import { findProfile } from '../users/profile.js';
 import { cognitoSubParams } from '../users/schema.js';
 import { listAlignerChanges, recordAlignerChange } from './aligner-changes.js';
 import { recordExtension } from './extensions.js';
@@ -59,8 +58,8 @@ export const treatmentRoutes = [
           'Invalid body, current_aligner past total_aligners, or the current aligner before the start',
       },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       const { treatment, created } = await putTreatment(deps.knex, deps.dispatcher, user.id, body);
       ctx.status = created ? 201 : 200;
       ctx.body = treatment;
@@ -89,8 +88,8 @@ export const treatmentRoutes = [
           'Invalid body, an aligner past the last one, or a date in the future or before the aligner began',
       },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       ctx.status = 201;
       ctx.body = await recordAlignerChange(deps.knex, deps.dispatcher, user.id, body);
     },
@@ -109,8 +108,8 @@ export const treatmentRoutes = [
       404: { description: 'No profile' },
       422: { description: 'Invalid limit or cursor' },
     },
-    handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { query, user }, deps) => {
       ctx.body = await listAlignerChanges(deps.knex, user.id, query);
     },
   }),
@@ -131,8 +130,8 @@ export const treatmentRoutes = [
       409: { description: 'treatment_not_active: only an active treatment can be extended' },
       422: { description: 'Invalid body, or more than 365 days in all for one aligner' },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       ctx.status = 201;
       ctx.body = await recordExtension(deps.knex, deps.dispatcher, user.id, body);
     },

@@ -1,5 +1,4 @@
 import { defineRoute } from '../api/route.js';
-import { findProfile } from './profile.js';
 import { cognitoSubParams } from './schema.js';
 import { putSettingsBody, settingsResponse } from './settings-schema.js';
 import { readSettings, updateSettings } from './settings.js';
@@ -24,8 +23,8 @@ export const settingsRoutes = [
       200: { description: 'The settings', schema: settingsResponse },
       ...problems,
     },
-    handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { user }, deps) => {
       ctx.body = await readSettings(deps.knex, user.id);
     },
   }),
@@ -43,8 +42,8 @@ export const settingsRoutes = [
       ...problems,
       422: { description: 'Invalid body' },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       ctx.body = await updateSettings(deps.knex, deps.dispatcher, user.id, body);
     },
   }),

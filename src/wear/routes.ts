@@ -1,6 +1,5 @@
 import { pageSchema } from '../api/pagination.js';
 import { defineRoute } from '../api/route.js';
-import { findProfile } from '../users/profile.js';
 import { editSession } from './edit-session.js';
 import { listSessions } from './list-sessions.js';
 import { presentSession } from './present.js';
@@ -46,8 +45,8 @@ export const wearRoutes = [
         description: 'Invalid body; overlapping_session: it starts inside or before another session',
       },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { body, user }, deps) => {
       const { session, created } = await startSession(deps.knex, deps.dispatcher, user.id, body);
       ctx.status = created ? 201 : 200;
       ctx.body = presentSession(session);
@@ -70,8 +69,8 @@ export const wearRoutes = [
           'Invalid id or body, an end not after the start; overlapping_session: it would overlap another session',
       },
     },
-    handler: async (ctx, { params, body }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { params, body, user }, deps) => {
       ctx.body = presentSession(await editSession(deps.knex, deps.dispatcher, user.id, params.id, body));
     },
   }),
@@ -89,8 +88,8 @@ export const wearRoutes = [
       404: { description: 'No profile' },
       422: { description: 'Invalid query' },
     },
-    handler: async (ctx, { params, query }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { query, user }, deps) => {
       ctx.body = await listSessions(deps.knex, user.id, query);
     },
   }),
@@ -107,8 +106,8 @@ export const wearRoutes = [
       404: { description: 'No such session (or no profile)' },
       422: { description: 'Invalid id' },
     },
-    handler: async (ctx, { params }, deps) => {
-      const user = await findProfile(deps.knex, params.cognito_sub);
+    requiresProfile: true,
+    handler: async (ctx, { params, user }, deps) => {
       await removeSession(deps.knex, deps.dispatcher, user.id, params.id);
       ctx.status = 204;
     },
