@@ -146,7 +146,12 @@ describe('on a Redis Cluster', () => {
     const board = await app.request('/admin/queues/api/queues', { headers: auth });
     expect(board.status).toBe(200);
     const names = ((await board.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name);
-    expect(names.sort()).toEqual(app.deps.queues.all().map((queue) => queue.name).sort());
+    expect(names.sort()).toEqual(
+      app.deps.queues
+        .all()
+        .map((queue) => queue.name)
+        .sort(),
+    );
     const stats = await app.request('/admin/queues/api/redis/stats', { headers: auth });
     expect(await stats.json()).toMatchObject({ mode: 'cluster' });
 
