@@ -7,6 +7,7 @@ import { apiKeyAuth } from './middleware/auth-api-key.js';
 import { bodyChain } from './middleware/body.js';
 import { hubspotSignatureAuth } from './middleware/auth-hubspot.js';
 import { jwtAuth, type JwtIdentity } from './middleware/auth-jwt.js';
+import { recordAppContact } from './middleware/record-contact.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { idempotencyGuard } from './middleware/idempotency.js';
 import { underPrefix } from './middleware/prefix.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps, routes: readonly AnyRoute[] = allRoutes
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
   app.use(underPrefix('/auth', jwtAuth(deps.config)));
+  app.use(underPrefix('/auth', recordAppContact(deps.knex, deps.logger)));
   app.use(underPrefix('/internal', apiKeyAuth(deps.config.INTERNAL_API_KEYS)));
   for (const middleware of bullBoard(deps.config, deps.queues)) app.use(middleware);
   app.use(router.routes());

@@ -241,6 +241,8 @@ const schema = z
     ADMIN_PASSWORD: optionalString,
     IMAGE_MAX_BYTES: int(15 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
     IMAGE_PENDING_MAX: int(20, 1, 1000),
+    // Days in a row the app may be silent and its wear still be trusted (docs/resources.md#wear-stats).
+    WEAR_SILENT_DAYS_ALLOWED: int(2, 0, 30),
     // BullMQ worker lock: an active job whose worker died is retried once its lock has
     // expired (lock duration) and a stall check has seen it (stalled interval). Tests shorten both.
     WORKER_LOCK_DURATION_MS: int(30_000, 1000, 600_000),

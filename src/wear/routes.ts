@@ -128,7 +128,10 @@ export const wearRoutes = [
       422: { description: 'Invalid dates, to before from, or more than 366 days' },
     },
     handler: async (ctx, { params, query }, deps) => {
-      ctx.body = await loadWearStats(deps.knex, params.cognito_sub, query.from, query.to);
+      ctx.body = await loadWearStats(deps.knex, params.cognito_sub, {
+        ...query,
+        silentDaysAllowed: deps.config.WEAR_SILENT_DAYS_ALLOWED,
+      });
     },
   }),
 ];

@@ -104,14 +104,20 @@ export const wearStatsResponse = z.object({
   days: z.array(
     z.object({
       date: z.iso.date(),
+      /** The part of the day that was tracked (from the start of tracking, up to now today). */
+      tracked_minutes: z.number().int(),
       out_minutes: z.number().int(),
       wear_minutes: z.number().int(),
       goal_minutes: z.number().int(),
       goal_met: z.boolean(),
+      /** False on a day of a longer app silence than allowed: its wear is not known. */
+      confirmed: z.boolean(),
     }),
   ),
   summary: z.object({
     average_wear_minutes: z.number().int().nullable(),
     current_streak_days: z.number().int(),
+    tracked_days: z.number().int(),
+    unconfirmed_days: z.number().int(),
   }),
 });

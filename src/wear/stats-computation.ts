@@ -1,4 +1,5 @@
 import {
+  addDays,
   daysBetween,
   isLocalDate,
   listLocalDates,
@@ -26,22 +27,42 @@ export interface WearStatsInput {
   to: LocalDate;
   now: Date;
   goalMinutes: number;
-  /** See `trackingStartDate`; null when tracking has not begun, so no day counts. */
-  trackingStartsOn: LocalDate | null;
+  /** See `trackingStart`; null when tracking has not begun, so no day counts. */
+  trackingStartsAt: Date | null;
+  /**
+   * The local days on which the user's app was in contact with the service, at least
+   * from `silentDaysAllowed + 1` days before `from` to as many after `to` (see `unconfirmedDates`).
+   */
+  contactDays: ReadonlySet<LocalDate>;
+  /** Silent days in a row that still count as worn; a longer silence is unconfirmed. */
+  silentDaysAllowed: number;
 }
 
 export interface WearDay {
   date: LocalDate;
+  /** The part of the day that was tracked: from the start of tracking (or midnight) to its end (or now). */
+  tracked_minutes: number;
   out_minutes: number;
+  /** Tracked minutes without an out-of-mouth session. */
   wear_minutes: number;
+  /** The daily goal, capped at the day's length and pro-rated on the day tracking began. */
   goal_minutes: number;
   goal_met: boolean;
+  /** False when the app was silent on this day, in a silence longer than allowed. */
+  confirmed: boolean;
 }
 
 export interface WearSummary {
-  /** Rounded mean over the complete (past) days returned; null when there is none yet. */
+  /**
+   * Wear per 24 h of tracked time over the complete (past), confirmed days returned,
+   * rounded; null when there is none yet.
+   */
   average_wear_minutes: number | null;
   current_streak_days: number;
+  /** Days returned that were tracked at all (today included). */
+  tracked_days: number;
+  /** Days returned that are not confirmed. */
+  unconfirmed_days: number;
 }
 
 export interface WearStats {
@@ -69,15 +90,27 @@ export function validateStatsRange(from: string, to: string): string | null {
   return null;
 }
 
-/** Tracking begins on the treatment's start or the local day of the first session, whichever is earlier. */
-export function trackingStartDate(
-  treatmentStartedOn: LocalDate | null,
-  firstSessionStartedAt: Date | null,
+/**
+ * The instant tracking began (docs/resources.md#wear-stats): the earlier of the user's
+ * registration and their first session (one logged after the fact may start before it),
+ * but never before the treatment's first day. Null before anything is tracked: no
+ * treatment and no session.
+ */
+export function trackingStart(
+  basis: {
+    treatmentStartedOn: LocalDate | null;
+    registeredAt: Date;
+    firstSessionStartedAt: Date | null;
+  },
   zone: string,
-): LocalDate | null {
-  const firstSessionOn = firstSessionStartedAt ? localDateOf(firstSessionStartedAt, zone) : null;
-  if (treatmentStartedOn && firstSessionOn) return minDate(treatmentStartedOn, firstSessionOn);
-  return treatmentStartedOn ?? firstSessionOn;
+): Date | null {
+  const { treatmentStartedOn, registeredAt, firstSessionStartedAt } = basis;
+  if (treatmentStartedOn === null && firstSessionStartedAt === null) return null;
+  const earliest =
+    firstSessionStartedAt && firstSessionStartedAt < registeredAt ? firstSessionStartedAt : registeredAt;
+  if (treatmentStartedOn === null) return earliest;
+  const treatmentStart = localDayBounds(treatmentStartedOn, zone).start;
+  return earliest > treatmentStart ? earliest : treatmentStart;
 }
 
 // Every instant is snapped to a whole minute before anything is added up, so the
@@ -123,66 +156,121 @@ function coveredMinutesPerWindow(windows: readonly MinuteSpan[], spans: readonly
 
 interface DayFrame {
   date: LocalDate;
-  /** The part of the day that has happened: all of it, or up to now for today. */
+  /** The tracked part of the day: from midnight or the start of tracking, to its end or now. */
   counted: MinuteSpan;
   fullDayMinutes: number;
+  /** The part of the day after the start of tracking, now or not: what the goal is pro-rated on. */
+  trackableMinutes: number;
 }
 
-function dayFrame(date: LocalDate, zone: string, nowMinute: number): DayFrame {
+function dayFrame(date: LocalDate, zone: string, trackingMinute: number, nowMinute: number): DayFrame {
   const bounds = localDayBounds(date, zone);
-  const start = nearestMinute(bounds.start);
+  const dayStart = nearestMinute(bounds.start);
   const end = nearestMinute(bounds.end);
+  const start = Math.min(end, Math.max(dayStart, trackingMinute));
   return {
     date,
     counted: { start, end: Math.max(start, Math.min(end, nowMinute)) },
-    fullDayMinutes: end - start,
+    fullDayMinutes: end - dayStart,
+    trackableMinutes: end - start,
   };
 }
 
 /**
  * The goal is an amount of wear, but no one can wear an aligner 24 h on a 23 h day:
- * a goal longer than the day is capped at the day, so wearing it all day meets it.
+ * a goal longer than the day is capped at the day, so wearing it all day meets it. On
+ * the day tracking began, the goal is the same share of the day as was tracked.
  */
-function toWearDay(frame: DayFrame, outMinutes: number, goalMinutes: number): WearDay {
-  const wear_minutes = frame.counted.end - frame.counted.start - outMinutes;
-  const goal_minutes = Math.min(goalMinutes, frame.fullDayMinutes);
+function toWearDay(frame: DayFrame, outMinutes: number, goalMinutes: number, confirmed: boolean): WearDay {
+  const tracked_minutes = frame.counted.end - frame.counted.start;
+  const wear_minutes = tracked_minutes - outMinutes;
+  const dailyGoal = Math.min(goalMinutes, frame.fullDayMinutes);
+  const goal_minutes =
+    frame.trackableMinutes === frame.fullDayMinutes
+      ? dailyGoal
+      : Math.round((dailyGoal * frame.trackableMinutes) / frame.fullDayMinutes);
   return {
     date: frame.date,
+    tracked_minutes,
     out_minutes: outMinutes,
     wear_minutes,
     goal_minutes,
     goal_met: wear_minutes >= goal_minutes,
+    confirmed,
   };
 }
 
 /**
+ * The dates of `dates` on which the app was silent in a silence of more than `allowed`
+ * days in a row. A short silence (a weekend without the phone) is trusted: the app
+ * records sessions offline and sends them later. A longer one is not: nobody told us
+ * the aligners were in. Today is never silent (the day is not over, and asking is a
+ * contact); a silence is not followed before the day tracking began.
+ */
+export function unconfirmedDates(
+  dates: readonly LocalDate[],
+  contactDays: ReadonlySet<LocalDate>,
+  allowed: number,
+  bounds: { trackingStartsOn: LocalDate; today: LocalDate },
+): Set<LocalDate> {
+  const silent = (date: LocalDate) =>
+    date >= bounds.trackingStartsOn && date < bounds.today && !contactDays.has(date);
+  const unconfirmed = new Set<LocalDate>();
+  for (const date of dates) {
+    if (!silent(date) || unconfirmed.has(date)) continue;
+    let first = date;
+    while (silent(addDays(first, -1)) && daysBetween(addDays(first, -1), date) <= allowed)
+      first = addDays(first, -1);
+    let last = date;
+    while (silent(addDays(last, 1)) && daysBetween(first, addDays(last, 1)) <= allowed)
+      last = addDays(last, 1);
+    if (daysBetween(first, last) + 1 > allowed)
+      for (const day of listLocalDates(first, last)) unconfirmed.add(day);
+  }
+  return unconfirmed;
+}
+
+/** A day that counts in a streak: its goal met, and not in an unconfirmed silence. */
+export const keepsStreak = (day: WearDay) => day.goal_met && day.confirmed;
+
+/**
  * Consecutive days meeting the goal, counted back from the last day of `days`
  * (which must be contiguous). Today joins the streak once its goal is met, but
- * not having met it yet does not break the streak: the day is not over.
+ * not having met it yet does not break the streak: the day is not over. An
+ * unconfirmed day breaks it.
  */
 export function currentStreakDays(days: readonly WearDay[], today: LocalDate): number {
   let index = days.length - 1;
   if (days[index]?.date === today && !days[index]?.goal_met) index -= 1;
   let streak = 0;
-  while (index >= 0 && days[index]?.goal_met) {
+  while (index >= 0 && days[index] && keepsStreak(days[index]!)) {
     streak += 1;
     index -= 1;
   }
   return streak;
 }
 
-/** Today is excluded: a half-lived day would drag the average down every morning. */
-function averageWearMinutes(days: readonly WearDay[], today: LocalDate): number | null {
-  const complete = days.filter((day) => day.date < today);
-  if (complete.length === 0) return null;
-  const total = complete.reduce((sum, day) => sum + day.wear_minutes, 0);
-  return Math.round(total / complete.length);
+const MINUTES_PER_DAY = 1440;
+
+/**
+ * Wear per 24 h of tracked time over the complete, confirmed days: a day tracked from
+ * the afternoon counts for what it was tracked, not as a day of little wear. Today is
+ * excluded (it would swing the figure every morning), and so is an unconfirmed day
+ * (its wear is not known).
+ */
+export function averageWearMinutes(days: readonly WearDay[], today: LocalDate): number | null {
+  const counted = days.filter((day) => day.date < today && day.confirmed && day.tracked_minutes > 0);
+  const tracked = counted.reduce((sum, day) => sum + day.tracked_minutes, 0);
+  if (tracked === 0) return null;
+  const worn = counted.reduce((sum, day) => sum + day.wear_minutes, 0);
+  return Math.round((worn * MINUTES_PER_DAY) / tracked);
 }
 
-/** The dates that are reported: inside the range, from the start of tracking, up to today. */
+/** The dates that are reported: inside the range, from the day tracking began, up to today. */
 function countedDates(input: WearStatsInput, today: LocalDate): LocalDate[] {
-  if (input.trackingStartsOn === null) return [];
-  return listLocalDates(maxDate(input.from, input.trackingStartsOn), minDate(input.to, today));
+  if (input.trackingStartsAt === null) return [];
+  const trackingStartsOn = localDateOf(input.trackingStartsAt, input.zone);
+  return listLocalDates(maxDate(input.from, trackingStartsOn), minDate(input.to, today));
 }
 
 /**
@@ -196,17 +284,30 @@ function countedDates(input: WearStatsInput, today: LocalDate): LocalDate[] {
 export function computeWearStats(input: WearStatsInput): WearStats {
   const today = todayIn(input.zone, input.now);
   const nowMinute = Math.floor(input.now.getTime() / MS_PER_MINUTE);
-  const frames = countedDates(input, today).map((date) => dayFrame(date, input.zone, nowMinute));
+  const dates = countedDates(input, today);
+  const trackingMinute = input.trackingStartsAt ? nearestMinute(input.trackingStartsAt) : 0;
+  const frames = dates.map((date) => dayFrame(date, input.zone, trackingMinute, nowMinute));
   const outMinutes = coveredMinutesPerWindow(
     frames.map((frame) => frame.counted),
     mergedOutSpans(input.sessions, nowMinute),
   );
-  const days = frames.map((frame, index) => toWearDay(frame, outMinutes[index] ?? 0, input.goalMinutes));
+  const unconfirmed =
+    input.trackingStartsAt === null
+      ? new Set<LocalDate>()
+      : unconfirmedDates(dates, input.contactDays, input.silentDaysAllowed, {
+          trackingStartsOn: localDateOf(input.trackingStartsAt, input.zone),
+          today,
+        });
+  const days = frames.map((frame, index) =>
+    toWearDay(frame, outMinutes[index] ?? 0, input.goalMinutes, !unconfirmed.has(frame.date)),
+  );
   return {
     days,
     summary: {
       average_wear_minutes: averageWearMinutes(days, today),
       current_streak_days: currentStreakDays(days, today),
+      tracked_days: days.filter((day) => day.tracked_minutes > 0).length,
+      unconfirmed_days: days.filter((day) => !day.confirmed).length,
     },
   };
 }

@@ -1,7 +1,8 @@
-import { addDays, maxDate, todayIn, type LocalDate } from '../shared/time/local-time.js';
+import { addDays, localDateOf, maxDate, todayIn, type LocalDate } from '../shared/time/local-time.js';
 import {
   computeWearStats,
   currentStreakDays,
+  keepsStreak,
   MAX_STATS_RANGE_DAYS,
   type OutOfMouthSession,
   type WearDay,
@@ -21,9 +22,16 @@ export interface StreakBasis {
   zone: string;
   now: Date;
   goalMinutes: number;
-  trackingStartsOn: LocalDate | null;
-  /** The sessions overlapping the local days `first`..`last` (both included). */
-  loadSessions: (first: LocalDate, last: LocalDate) => Promise<OutOfMouthSession[]>;
+  trackingStartsAt: Date | null;
+  silentDaysAllowed: number;
+  /**
+   * The sessions overlapping the local days `first`..`last` (both included), and the
+   * days of contact around them (`silentDaysAllowed` days on each side at least).
+   */
+  loadStretch: (
+    first: LocalDate,
+    last: LocalDate,
+  ) => Promise<{ sessions: OutOfMouthSession[]; contactDays: ReadonlySet<LocalDate> }>;
 }
 
 /**
@@ -37,10 +45,13 @@ export async function currentStreak(
   basis: StreakBasis,
   known?: { first: LocalDate; days: readonly WearDay[] },
 ): Promise<number> {
-  if (basis.trackingStartsOn === null) return 0;
+  if (basis.trackingStartsAt === null) return 0;
   const today = todayIn(basis.zone, basis.now);
   // Today itself may not count yet (its goal not met so far): the bound is on the days before it.
-  const earliest = maxDate(basis.trackingStartsOn, addDays(today, -STREAK_LOOKBACK_DAYS));
+  const earliest = maxDate(
+    localDateOf(basis.trackingStartsAt, basis.zone),
+    addDays(today, -STREAK_LOOKBACK_DAYS),
+  );
   let stretch = known && known.first <= today ? known : undefined;
   let last = today;
   let length = FIRST_STRETCH_DAYS;
@@ -48,21 +59,24 @@ export async function currentStreak(
   while (stretch || last >= earliest) {
     if (!stretch) {
       const first = maxDate(earliest, addDays(last, -(length - 1)));
+      const { sessions, contactDays } = await basis.loadStretch(first, last);
       const { days } = computeWearStats({
-        sessions: await basis.loadSessions(first, last),
+        sessions,
         zone: basis.zone,
         from: first,
         to: last,
         now: basis.now,
         goalMinutes: basis.goalMinutes,
-        trackingStartsOn: basis.trackingStartsOn,
+        trackingStartsAt: basis.trackingStartsAt,
+        contactDays,
+        silentDaysAllowed: basis.silentDaysAllowed,
       });
       stretch = { first, days };
       length = Math.min(MAX_STATS_RANGE_DAYS, length * 2);
     }
     streak += currentStreakDays(stretch.days, today);
     // Today not met yet does not break the streak (currentStreakDays skips it too).
-    if (!stretch.days.every((day) => day.goal_met || day.date === today)) break;
+    if (!stretch.days.every((day) => keepsStreak(day) || day.date === today)) break;
     last = addDays(stretch.first, -1);
     stretch = undefined;
   }

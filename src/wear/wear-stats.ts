@@ -1,13 +1,21 @@
 import type { Knex } from 'knex';
 import { prepared } from '../shared/db/prepared.js';
 import { notFound } from '../shared/errors.js';
-import { addDays, localDayBounds, maxDate, todayIn, type LocalDate } from '../shared/time/local-time.js';
+import {
+  addDays,
+  localDateOf,
+  localDayBounds,
+  maxDate,
+  todayIn,
+  type LocalDate,
+} from '../shared/time/local-time.js';
 import {
   computeWearStats,
-  trackingStartDate,
+  trackingStart,
   type OutOfMouthSession,
   type WearStats,
 } from './stats-computation.js';
+import { contactDaysBetween } from '../users/contact-days.js';
 import { NO_PROFILE_YET } from '../users/profile.js';
 import { sessionsOverlapping, type InstantRange } from './session-reads.js';
 import { currentStreak } from './streak.js';
@@ -21,11 +29,14 @@ type SessionSeconds = [number, number | null];
 interface TrackingBasis {
   user_id: string;
   timezone: string;
+  registered_at: Date;
   started_on: LocalDate | null;
   daily_wear_goal_minutes: number | null;
   first_started_at: Date | null;
   /** The sessions overlapping `around` (see aroundDays). */
   sessions: SessionSeconds[];
+  /** The days of contact from `contactFrom` to `contactTo`. */
+  contact_days: LocalDate[];
 }
 
 /**
@@ -48,19 +59,27 @@ function aroundDays(from: LocalDate, to: LocalDate): InstantRange {
  * The sessions come as one JSON array of epoch seconds: the driver parses it with
  * one JSON.parse, where timestamptz strings cost about a microsecond each.
  */
-async function trackingBasis(knex: Knex, cognitoSub: string, around: InstantRange): Promise<TrackingBasis> {
+async function trackingBasis(
+  knex: Knex,
+  cognitoSub: string,
+  around: InstantRange,
+  contacts: { from: LocalDate; to: LocalDate },
+): Promise<TrackingBasis> {
   const spans = sessionsOverlapping(knex, knex.ref('u.id'), around).select(
     knex.raw(`json_build_array(date_part('epoch', started_at), date_part('epoch', ended_at)) as span`),
   );
   const { rows } = (await prepared(
     'wear_stats_basis',
     knex.raw(
-      `select u.id as user_id, u.timezone, t.started_on, t.daily_wear_goal_minutes,
+      `select u.id as user_id, u.timezone, u.created_at as registered_at, t.started_on,
+            t.daily_wear_goal_minutes,
             (select min(started_at) from wear_sessions w where w.user_id = u.id) as first_started_at,
-            (select coalesce(json_agg(s.span), '[]') from (?) s) as sessions
+            (select coalesce(json_agg(s.span), '[]') from (?) s) as sessions,
+            (select coalesce(json_agg(c.day), '[]') from app_contact_days c
+              where c.user_id = u.id and c.day between ?::date and ?::date) as contact_days
        from users u left join treatments t on t.user_id = u.id
       where u.cognito_sub = ? and u.deleted_at is null`,
-      [spans, cognitoSub],
+      [spans, contacts.from, contacts.to, cognitoSub],
     ),
   )) as { rows: TrackingBasis[] };
   const basis = rows[0];
@@ -108,18 +127,33 @@ async function sessionsForDays(
 export async function loadWearStats(
   knex: Knex,
   cognitoSub: string,
-  from: LocalDate,
-  to: LocalDate,
+  range: { from: LocalDate; to: LocalDate; silentDaysAllowed: number },
   now = new Date(),
 ): Promise<WearStats> {
-  const basis = await trackingBasis(knex, cognitoSub, aroundDays(from, to));
+  const { from, to, silentDaysAllowed } = range;
+  const margin = silentDaysAllowed + 1;
+  const basis = await trackingBasis(knex, cognitoSub, aroundDays(from, to), {
+    from: addDays(from, -margin),
+    to: addDays(to, margin),
+  });
   const zone = basis.timezone;
-  const trackingStartsOn = trackingStartDate(basis.started_on, basis.first_started_at, zone);
+  const trackingStartsAt = trackingStart(
+    {
+      treatmentStartedOn: basis.started_on,
+      registeredAt: basis.registered_at,
+      firstSessionStartedAt: basis.first_started_at,
+    },
+    zone,
+  );
   const goalMinutes = basis.daily_wear_goal_minutes ?? DEFAULT_DAILY_WEAR_GOAL_MINUTES;
   const today = todayIn(zone, now);
-  const first = trackingStartsOn === null ? null : maxDate(from, trackingStartsOn);
-  const load = (firstDay: LocalDate, lastDay: LocalDate) =>
-    sessionsForDays(knex, basis.user_id, zone, firstDay, lastDay);
+  const first = trackingStartsAt === null ? null : maxDate(from, localDateOf(trackingStartsAt, zone));
+  const loadStretch = async (firstDay: LocalDate, lastDay: LocalDate) => ({
+    sessions: await sessionsForDays(knex, basis.user_id, zone, firstDay, lastDay),
+    contactDays: new Set(
+      await contactDaysBetween(knex, basis.user_id, addDays(firstDay, -margin), addDays(lastDay, margin)),
+    ),
+  });
 
   const stats = computeWearStats({
     sessions: basis.sessions.map(toSession),
@@ -128,10 +162,12 @@ export async function loadWearStats(
     to,
     now,
     goalMinutes,
-    trackingStartsOn,
+    trackingStartsAt,
+    contactDays: new Set(basis.contact_days),
+    silentDaysAllowed,
   });
   const streak = await currentStreak(
-    { zone, now, goalMinutes, trackingStartsOn, loadSessions: load },
+    { zone, now, goalMinutes, trackingStartsAt, silentDaysAllowed, loadStretch },
     first !== null && to >= today ? { first, days: stats.days } : undefined,
   );
   return { days: stats.days, summary: { ...stats.summary, current_streak_days: streak } };

@@ -1,6 +1,31 @@
 import type { TestApp } from '../../support/app.js';
+import { newPatient, type Patient } from '../../support/patients.js';
 
 export { call, newPatient, type Answer, type Patient } from '../../support/patients.js';
+
+/**
+ * A patient registered long ago whose app has talked to the service every day since:
+ * every day is tracked from the treatment's start and confirmed, as for a faithful user.
+ */
+export async function faithfulPatient(
+  app: TestApp,
+  timezone: string,
+  registeredAt = new Date('2020-01-01T00:00:00Z'),
+): Promise<Patient> {
+  const patient = await newPatient(app, { timezone, created_at: registeredAt });
+  await inContact(app, patient, registeredAt.toISOString().slice(0, 10), '2030-12-31');
+  return patient;
+}
+
+/** The patient's app in contact on every local day from `from` to `to` (both included). */
+export async function inContact(app: TestApp, patient: Patient, from: string, to: string): Promise<void> {
+  await app.deps.knex.raw(
+    `insert into app_contact_days (user_id, day)
+     select ?, d::date from generate_series(?::date, ?::date, interval '1 day') d
+     on conflict do nothing`,
+    [patient.user.id, from, to],
+  );
+}
 
 /** A treatment row; only the fields the wear statistics read matter here. */
 export async function createTreatment(

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
-import { call, createTreatment, newPatient, type Patient } from './fixtures.js';
+import { call, createTreatment, faithfulPatient, type Patient } from './fixtures.js';
 
 const ZONE = 'Europe/London';
 
@@ -26,21 +26,30 @@ async function stats(patient: Patient, from: string, to: string) {
   return answer.body as {
     days: Array<{
       date: string;
+      tracked_minutes: number;
       out_minutes: number;
       wear_minutes: number;
       goal_minutes: number;
       goal_met: boolean;
+      confirmed: boolean;
     }>;
-    summary: { average_wear_minutes: number | null; current_streak_days: number };
+    summary: {
+      average_wear_minutes: number | null;
+      current_streak_days: number;
+      tracked_days: number;
+      unconfirmed_days: number;
+    };
   };
 }
 
 const day = (date: string, out: number, wear: number, goal: number) => ({
   date,
+  tracked_minutes: out + wear,
   out_minutes: out,
   wear_minutes: wear,
   goal_minutes: goal,
   goal_met: wear >= goal,
+  confirmed: true,
 });
 
 const today = () => DateTime.now().setZone(ZONE).startOf('day');
@@ -48,7 +57,7 @@ const isoDate = (value: DateTime) => value.toISODate()!;
 
 describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   it('cuts days at London midnight across the spring DST change (a 1380-minute day), splitting sessions', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: '2026-03-27', daily_wear_goal_minutes: 1320 });
     // 23:30 GMT on the 28th to 00:30 GMT on the 29th: half on each day.
     await session(patient, '2026-03-28T23:30:00Z', '2026-03-29T00:30:00Z');
@@ -68,11 +77,14 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
       const length = entry.date === '2026-03-29' ? 1380 : 1440;
       expect(entry.out_minutes + entry.wear_minutes).toBe(length);
     }
-    expect(body.summary.average_wear_minutes).toBe(Math.round((1440 + 1410 + 1230 + 1380) / 4));
+    // Per 24 h of tracked time: the 29th tracked 23 h.
+    expect(body.summary.average_wear_minutes).toBe(
+      Math.round(((1440 + 1410 + 1230 + 1380) * 1440) / (1440 + 1440 + 1380 + 1440)),
+    );
   });
 
   it('has a 1500-minute day at the autumn change, and a session over the doubled hour counts its real length', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: '2026-10-01' });
     // 01:30 BST to 01:30 GMT: the same wall-clock time, an hour apart.
     await session(patient, '2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z');
@@ -86,8 +98,9 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
     ]);
   });
 
-  it('splits a session over several midnights; tracking begins with the first session when there is no treatment', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+  it('splits a session over several midnights; without a treatment, tracking begins at registration', async () => {
+    // Registered at midnight BST on 1 June.
+    const patient = await faithfulPatient(app, ZONE, new Date('2026-05-31T23:00:00Z'));
     // 21:00 BST on 1 June to 03:00 BST on 4 June.
     await session(patient, '2026-06-01T20:00:00Z', '2026-06-04T02:00:00Z');
     const body = await stats(patient, '2026-05-30', '2026-06-05');
@@ -102,7 +115,7 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   });
 
   it("takes the goal from the treatment, capped at a short day's length", async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: '2026-03-28', daily_wear_goal_minutes: 1440 });
     const body = await stats(patient, '2026-03-28', '2026-03-29');
     expect(body.days).toEqual([day('2026-03-28', 0, 1440, 1440), day('2026-03-29', 0, 1380, 1380)]);
@@ -110,15 +123,15 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   });
 
   it('has no days for a user with neither a treatment nor a session', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     expect(await stats(patient, '2026-01-01', '2026-12-31')).toEqual({
       days: [],
-      summary: { average_wear_minutes: null, current_streak_days: 0 },
+      summary: { average_wear_minutes: null, current_streak_days: 0, tracked_days: 0, unconfirmed_days: 0 },
     });
   });
 
   it('counts a session open now up to now, on both days when it began yesterday', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     const midnight = today();
     const started = midnight.minus({ minutes: 60 });
     const open = await call(app, patient, 'POST', '/wear-sessions', { started_at: started.toUTC().toISO() });
@@ -142,7 +155,7 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   });
 
   it('accepts 366 days (a leap year) and no more', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: '2024-01-01' });
     expect((await stats(patient, '2024-01-01', '2024-12-31')).days).toHaveLength(366);
     expect((await stats(patient, '2025-01-01', '2026-01-01')).days).toHaveLength(366);
@@ -152,7 +165,7 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
   });
 
   it('leaves out days after today', async () => {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: isoDate(today().minus({ days: 2 })) });
     const body = await stats(
       patient,
@@ -168,7 +181,7 @@ describe('GET /wear-stats (docs/resources.md#wear-stats)', () => {
 describe('current_streak_days', () => {
   /** A treatment `days` ago, a 12-hour session `breakDaysAgo` days ago, and an open session since midnight. */
   async function streakPatient(days: number, breakDaysAgo?: number): Promise<Patient> {
-    const patient = await newPatient(app, { timezone: ZONE });
+    const patient = await faithfulPatient(app, ZONE);
     await createTreatment(app, patient.user.id, { started_on: isoDate(today().minus({ days })) });
     if (breakDaysAgo !== undefined) {
       const broken = today().minus({ days: breakDaysAgo }).plus({ hours: 6 });

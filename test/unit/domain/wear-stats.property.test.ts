@@ -50,17 +50,37 @@ function referenceDay(date: string, zone: string): { start: number; end: number 
   return { start: start.toMillis(), end: start.endOf('day').toMillis() + 1 };
 }
 
-function referenceCountedMinutes(date: string, zone: string, now: Date): number {
-  const { start, end } = referenceDay(date, zone);
-  return Math.max(0, Math.floor((Math.min(end, now.getTime()) - start) / MINUTE));
+/** The tracked part of a day: from midnight or the start of tracking, up to its end or now. */
+function referenceTrackedSpan(date: string, input: WearStatsInput): { start: number; end: number } {
+  const day = referenceDay(date, input.zone);
+  const start = Math.max(day.start, input.trackingStartsAt?.getTime() ?? day.start);
+  return { start, end: Math.max(start, Math.min(day.end, input.now.getTime())) };
 }
 
-/** Goal-meeting days counted back from the last one; an unmet today is skipped, not a break. */
+function referenceCountedMinutes(date: string, input: WearStatsInput): number {
+  const { start, end } = referenceTrackedSpan(date, input);
+  return Math.floor((end - start) / MINUTE);
+}
+
+/** Goal-meeting, confirmed days counted back from the last one; an unmet today is skipped, not a break. */
 function referenceStreak(days: readonly WearDay[], today: string): number {
   const last = days.at(-1);
   const finished = last?.date === today && !last.goal_met ? days.slice(0, -1) : days;
-  const lastMiss = finished.map((day) => day.goal_met).lastIndexOf(false);
+  const lastMiss = finished.map((day) => day.goal_met && day.confirmed).lastIndexOf(false);
   return finished.length - 1 - lastMiss;
+}
+
+/** Unconfirmed: a silent past day, in a run of silent days longer than allowed (followed without bound). */
+function referenceUnconfirmed(date: string, input: WearStatsInput, today: string): boolean {
+  const trackingDay = DateTime.fromMillis(input.trackingStartsAt!.getTime(), {
+    zone: input.zone,
+  }).toISODate()!;
+  const silent = (day: string) => day >= trackingDay && day < today && !input.contactDays.has(day);
+  if (!silent(date)) return false;
+  let run = 1;
+  for (let day = addDays(date, -1); silent(day); day = addDays(day, -1)) run += 1;
+  for (let day = addDays(date, 1); silent(day); day = addDays(day, 1)) run += 1;
+  return run > input.silentDaysAllowed;
 }
 
 /** The first closed session cut in two at a whole minute inside it (`cut` picks which). */
@@ -136,15 +156,26 @@ function scenarioArbitrary(minuteAligned: boolean, maxDays = 10): fc.Arbitrary<S
               fc.integer({ min: rangeEnd, max: windowEnd + 2 * 24 * 60 * MINUTE }),
             )
             .map((instant) => new Date(instant)),
-          trackingStartsOn: fc.option(
+          // At a local midnight half the time, else at any minute of the day.
+          trackingStartsAt: fc.option(
             fc
-              .oneof(
-                { arbitrary: fc.integer({ min: -3, max: 0 }), weight: 3 },
-                { arbitrary: fc.integer({ min: 1, max: length + 2 }), weight: 1 },
-              )
-              .map((offset) => addDays(from, offset)),
+              .record({
+                offset: fc.oneof(
+                  { arbitrary: fc.integer({ min: -3, max: 0 }), weight: 3 },
+                  { arbitrary: fc.integer({ min: 1, max: length + 2 }), weight: 1 },
+                ),
+                minute: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 24 * 60 - 1 })),
+              })
+              .map(
+                ({ offset, minute }) =>
+                  new Date(referenceDay(addDays(from, offset), zone).start + minute * MINUTE),
+              ),
             { nil: null, freq: 12 },
           ),
+          contactDays: fc
+            .subarray(listLocalDates(addDays(from, -8), addDays(to, 8)))
+            .map((dates) => new Set(dates)),
+          silentDaysAllowed: fc.integer({ min: 0, max: 3 }),
           sessions: fc.array(sessionArbitrary(windowStart, windowEnd, minuteAligned), { maxLength: 8 }),
         }),
       });
@@ -158,7 +189,8 @@ describe('computeWearStats invariants', () => {
     fc.assert(
       fc.property(anyScenario, ({ input }) => {
         for (const day of computeWearStats(input).days) {
-          const counted = referenceCountedMinutes(day.date, input.zone, input.now);
+          const counted = referenceCountedMinutes(day.date, input);
+          expect(day.tracked_minutes).toBe(counted);
           expect(day.out_minutes + day.wear_minutes).toBe(counted);
           expect(day.out_minutes).toBeGreaterThanOrEqual(0);
           expect(day.out_minutes).toBeLessThanOrEqual(counted);
@@ -173,10 +205,12 @@ describe('computeWearStats invariants', () => {
     fc.assert(
       fc.property(anyScenario, ({ input }) => {
         const today = todayIn(input.zone, input.now);
-        const expected =
-          input.trackingStartsOn === null
-            ? []
-            : listLocalDates(maxDate(input.from, input.trackingStartsOn), minDate(input.to, today));
+        const trackingDay =
+          input.trackingStartsAt &&
+          DateTime.fromMillis(input.trackingStartsAt.getTime(), { zone: input.zone }).toISODate()!;
+        const expected = trackingDay
+          ? listLocalDates(maxDate(input.from, trackingDay), minDate(input.to, today))
+          : [];
         expect(computeWearStats(input).days.map((day) => day.date)).toEqual(expected);
       }),
     );
@@ -205,7 +239,7 @@ describe('computeWearStats invariants', () => {
           end: session.ended_at ? session.ended_at.getTime() / MINUTE : nowMinute,
         }));
         for (const day of computeWearStats(input).days) {
-          const { start, end } = referenceDay(day.date, input.zone);
+          const { start, end } = referenceTrackedSpan(day.date, input);
           let covered = 0;
           for (let minute = start / MINUTE; minute < Math.min(end / MINUTE, nowMinute); minute += 1) {
             if (spans.some((span) => span.start <= minute && minute < span.end)) covered += 1;
@@ -245,10 +279,23 @@ describe('computeWearStats invariants', () => {
           expect(day.goal_met).toBe(day.wear_minutes >= day.goal_minutes);
           expect(day.goal_minutes).toBeLessThanOrEqual(input.goalMinutes);
         }
-        const complete = days.filter((day) => day.date < today);
-        const mean = complete.reduce((sum, day) => sum + day.wear_minutes, 0) / complete.length;
-        expect(summary.average_wear_minutes).toBe(complete.length === 0 ? null : Math.round(mean));
+        const counted = days.filter((day) => day.date < today && day.confirmed);
+        const tracked = counted.reduce((sum, day) => sum + day.tracked_minutes, 0);
+        const worn = counted.reduce((sum, day) => sum + day.wear_minutes, 0);
+        expect(summary.average_wear_minutes).toBe(tracked === 0 ? null : Math.round((worn * 1440) / tracked));
         expect(summary.current_streak_days).toBe(referenceStreak(days, today));
+        expect(summary.tracked_days).toBe(days.filter((day) => day.tracked_minutes > 0).length);
+        expect(summary.unconfirmed_days).toBe(days.filter((day) => !day.confirmed).length);
+      }),
+    );
+  });
+
+  it('leaves unconfirmed exactly the silent past days of a silence longer than allowed (brute-force oracle)', () => {
+    fc.assert(
+      fc.property(anyScenario, ({ input }) => {
+        const today = todayIn(input.zone, input.now);
+        for (const day of computeWearStats(input).days)
+          expect(day.confirmed).toBe(!referenceUnconfirmed(day.date, input, today));
       }),
     );
   });

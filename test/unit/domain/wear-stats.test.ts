@@ -6,7 +6,8 @@ import {
   listLocalDates,
   localDayBounds,
   MAX_STATS_RANGE_DAYS,
-  trackingStartDate,
+  trackingStart,
+  unconfirmedDates,
   validateStatsRange,
   type OutOfMouthSession,
   type WearDay,
@@ -15,6 +16,8 @@ import {
 } from '../../../src/wear/stats-computation.js';
 
 const LATER = new Date('2027-01-01T00:00:00.000Z');
+/** The app in contact every day: what most cases assume, so that every day is confirmed. */
+const EVERY_DAY = new Set(listLocalDates('2025-12-01', '2027-12-31'));
 
 function out(startedAt: string, endedAt: string | null): OutOfMouthSession {
   return { started_at: new Date(startedAt), ended_at: endedAt === null ? null : new Date(endedAt) };
@@ -26,7 +29,9 @@ function stats(input: Partial<WearStatsInput> & Pick<WearStatsInput, 'from' | 't
     zone: 'UTC',
     now: LATER,
     goalMinutes: 1320,
-    trackingStartsOn: '2026-01-01',
+    trackingStartsAt: new Date('2026-01-01T00:00:00Z'),
+    contactDays: EVERY_DAY,
+    silentDaysAllowed: 2,
     ...input,
   });
 }
@@ -36,13 +41,15 @@ function minutes(result: WearStats): Array<[string, number, number]> {
   return result.days.map((day) => [day.date, day.out_minutes, day.wear_minutes]);
 }
 
-function day(date: string, outMinutes: number, wearMinutes: number, goal = 1320): WearDay {
+function day(date: string, outMinutes: number, wearMinutes: number, goal = 1320, confirmed = true): WearDay {
   return {
     date,
+    tracked_minutes: outMinutes + wearMinutes,
     out_minutes: outMinutes,
     wear_minutes: wearMinutes,
     goal_minutes: goal,
     goal_met: wearMinutes >= goal,
+    confirmed,
   };
 }
 
@@ -56,10 +63,26 @@ describe('computeWearStats: days are local calendar days', () => {
       }),
     ).toEqual({
       days: [
-        { date: '2026-05-01', out_minutes: 90, wear_minutes: 1350, goal_minutes: 1320, goal_met: true },
-        { date: '2026-05-02', out_minutes: 0, wear_minutes: 1440, goal_minutes: 1320, goal_met: true },
+        {
+          date: '2026-05-01',
+          tracked_minutes: 1440,
+          out_minutes: 90,
+          wear_minutes: 1350,
+          goal_minutes: 1320,
+          goal_met: true,
+          confirmed: true,
+        },
+        {
+          date: '2026-05-02',
+          tracked_minutes: 1440,
+          out_minutes: 0,
+          wear_minutes: 1440,
+          goal_minutes: 1320,
+          goal_met: true,
+          confirmed: true,
+        },
       ],
-      summary: { average_wear_minutes: 1395, current_streak_days: 2 },
+      summary: { average_wear_minutes: 1395, current_streak_days: 2, tracked_days: 2, unconfirmed_days: 0 },
     });
   });
 
@@ -309,7 +332,7 @@ describe('computeWearStats: today and the future', () => {
   it('has no day at all when the range is entirely in the future', () => {
     expect(stats({ now, from: '2026-05-11', to: '2026-05-12' })).toEqual({
       days: [],
-      summary: { average_wear_minutes: null, current_streak_days: 0 },
+      summary: { average_wear_minutes: null, current_streak_days: 0, tracked_days: 0, unconfirmed_days: 0 },
     });
   });
 
@@ -329,7 +352,7 @@ describe('computeWearStats: tracking start', () => {
     const result = stats({
       from: '2026-05-01',
       to: '2026-05-04',
-      trackingStartsOn: '2026-05-03',
+      trackingStartsAt: new Date('2026-05-03T00:00Z'),
       sessions: [
         out('2026-05-02T10:00Z', '2026-05-02T11:00Z'),
         out('2026-05-03T10:00Z', '2026-05-03T11:00Z'),
@@ -339,18 +362,133 @@ describe('computeWearStats: tracking start', () => {
       ['2026-05-03', 60, 1380],
       ['2026-05-04', 0, 1440],
     ]);
-    expect(result.summary).toEqual({ average_wear_minutes: 1410, current_streak_days: 2 });
+    expect(result.summary).toEqual({
+      average_wear_minutes: 1410,
+      current_streak_days: 2,
+      tracked_days: 2,
+      unconfirmed_days: 0,
+    });
+  });
+
+  it('counts the first day from the instant tracking began, with the goal pro-rated', () => {
+    // Registered at 06:51 on day 23 of a treatment: nothing before it is wear.
+    const result = stats({
+      from: '2026-11-10',
+      to: '2026-12-03',
+      now: new Date('2026-12-03T12:00Z'),
+      trackingStartsAt: new Date('2026-12-03T06:51Z'),
+      sessions: [out('2026-12-03T08:00Z', '2026-12-03T08:30Z')],
+    });
+    expect(result.days).toEqual([
+      {
+        date: '2026-12-03',
+        tracked_minutes: 309, // 06:51 to 12:00
+        out_minutes: 30,
+        wear_minutes: 279,
+        goal_minutes: 943, // 1320 × (17 h 09 min of the day after 06:51) / 24 h
+        goal_met: false,
+        confirmed: true,
+      },
+    ]);
+    expect(result.summary).toEqual({
+      average_wear_minutes: null,
+      current_streak_days: 0,
+      tracked_days: 1,
+      unconfirmed_days: 0,
+    });
+  });
+
+  it('averages over tracked time: a part-tracked day weighs what it was tracked', () => {
+    const result = stats({
+      from: '2026-05-01',
+      to: '2026-05-02',
+      now: new Date('2026-05-03T10:00Z'),
+      trackingStartsAt: new Date('2026-05-01T12:00Z'),
+      sessions: [
+        out('2026-05-01T13:00Z', '2026-05-01T14:00Z'),
+        out('2026-05-02T10:00Z', '2026-05-02T12:00Z'),
+      ],
+    });
+    expect(result.days.map((d) => [d.tracked_minutes, d.wear_minutes, d.goal_minutes])).toEqual([
+      [720, 660, 660],
+      [1440, 1320, 1320],
+    ]);
+    // (660 + 1320) wear over (720 + 1440) tracked, per 24 h: 1320.
+    expect(result.summary.average_wear_minutes).toBe(1320);
+    expect(result.summary.current_streak_days).toBe(2);
   });
 
   it('counts nothing when tracking has not begun', () => {
-    expect(stats({ from: '2026-05-01', to: '2026-05-04', trackingStartsOn: null })).toEqual({
+    expect(stats({ from: '2026-05-01', to: '2026-05-04', trackingStartsAt: null })).toEqual({
       days: [],
-      summary: { average_wear_minutes: null, current_streak_days: 0 },
+      summary: { average_wear_minutes: null, current_streak_days: 0, tracked_days: 0, unconfirmed_days: 0 },
     });
   });
 
   it('counts nothing when tracking begins after the range', () => {
-    expect(stats({ from: '2026-05-01', to: '2026-05-04', trackingStartsOn: '2026-05-05' }).days).toEqual([]);
+    expect(
+      stats({ from: '2026-05-01', to: '2026-05-04', trackingStartsAt: new Date('2026-05-05T00:00Z') }).days,
+    ).toEqual([]);
+  });
+});
+
+describe('computeWearStats: app silence', () => {
+  const contacts = (...dates: string[]) => new Set(dates);
+
+  it('trusts a silence of up to the allowed days, and not a longer one', () => {
+    const result = stats({
+      from: '2026-05-01',
+      to: '2026-05-10',
+      now: new Date('2026-05-10T12:00Z'),
+      trackingStartsAt: new Date('2026-05-01T00:00Z'),
+      // Silent on the 2nd–3rd (2 days: trusted) and the 5th–7th (3 days: not).
+      contactDays: contacts('2026-05-01', '2026-05-04', '2026-05-08', '2026-05-09'),
+    });
+    expect(result.days.filter((d) => !d.confirmed).map((d) => d.date)).toEqual([
+      '2026-05-05',
+      '2026-05-06',
+      '2026-05-07',
+    ]);
+    expect(result.summary.unconfirmed_days).toBe(3);
+    // The streak runs back from today to the end of the silence: the 10th (met? not yet), 9th, 8th.
+    expect(result.summary.current_streak_days).toBe(2);
+    // The average leaves the unconfirmed days out: 6 full days, all worn.
+    expect(result.summary.average_wear_minutes).toBe(1440);
+  });
+
+  it('never counts today as silent, nor a silence before tracking began', () => {
+    const result = stats({
+      from: '2026-05-01',
+      to: '2026-05-04',
+      now: new Date('2026-05-04T12:00Z'),
+      trackingStartsAt: new Date('2026-05-02T09:00Z'),
+      contactDays: contacts(),
+    });
+    // The 2nd and 3rd are silent, two days: trusted; the 4th is today.
+    expect(result.days.map((d) => [d.date, d.confirmed])).toEqual([
+      ['2026-05-02', true],
+      ['2026-05-03', true],
+      ['2026-05-04', true],
+    ]);
+  });
+
+  it('follows a silence beyond the requested range', () => {
+    const result = stats({
+      from: '2026-05-05',
+      to: '2026-05-05',
+      trackingStartsAt: new Date('2026-05-01T00:00Z'),
+      contactDays: contacts('2026-05-01', '2026-05-07'),
+    });
+    expect(result.days.map((d) => d.confirmed)).toEqual([false]);
+  });
+
+  it('with no silence allowed, marks every silent past day', () => {
+    expect(
+      unconfirmedDates(['2026-05-02', '2026-05-03'], contacts('2026-05-03'), 0, {
+        trackingStartsOn: '2026-05-01',
+        today: '2026-05-10',
+      }),
+    ).toEqual(new Set(['2026-05-02']));
   });
 });
 
@@ -370,17 +508,12 @@ describe('computeWearStats: goal', () => {
 
   it('caps a goal longer than the day, so a fully worn 23 h day meets a 24 h goal', () => {
     const result = stats({ zone: 'Europe/London', goalMinutes: 1440, from: '2026-03-28', to: '2026-03-29' });
-    expect(result.days).toEqual([
-      { date: '2026-03-28', out_minutes: 0, wear_minutes: 1440, goal_minutes: 1440, goal_met: true },
-      { date: '2026-03-29', out_minutes: 0, wear_minutes: 1380, goal_minutes: 1380, goal_met: true },
-    ]);
+    expect(result.days).toEqual([day('2026-03-28', 0, 1440, 1440), day('2026-03-29', 0, 1380, 1380)]);
   });
 
   it('keeps the goal as set on a 25 h day', () => {
     const result = stats({ zone: 'Europe/London', goalMinutes: 1440, from: '2026-10-25', to: '2026-10-25' });
-    expect(result.days).toEqual([
-      { date: '2026-10-25', out_minutes: 0, wear_minutes: 1500, goal_minutes: 1440, goal_met: true },
-    ]);
+    expect(result.days).toEqual([day('2026-10-25', 0, 1500, 1440)]);
   });
 });
 
@@ -406,7 +539,12 @@ describe('computeWearStats: summary', () => {
       ['2026-05-10', 120, 600],
     ]);
     // (1440 + 1260 + 3 × 1380) / 5 = 1368; today's 600 is left out.
-    expect(result.summary).toEqual({ average_wear_minutes: 1368, current_streak_days: 3 });
+    expect(result.summary).toEqual({
+      average_wear_minutes: 1368,
+      current_streak_days: 3,
+      tracked_days: 6,
+      unconfirmed_days: 0,
+    });
   });
 
   it('rounds the average to the nearest minute', () => {
@@ -434,7 +572,12 @@ describe('computeWearStats: summary', () => {
 
   it('has no average when only today is in range, but today may start a streak', () => {
     const result = stats({ now: new Date('2026-05-10T23:00Z'), from: '2026-05-10', to: '2026-05-10' });
-    expect(result.summary).toEqual({ average_wear_minutes: null, current_streak_days: 1 });
+    expect(result.summary).toEqual({
+      average_wear_minutes: null,
+      current_streak_days: 1,
+      tracked_days: 1,
+      unconfirmed_days: 0,
+    });
   });
 
   it('only sees the streak inside the requested range', () => {
@@ -468,18 +611,61 @@ describe('currentStreakDays', () => {
   });
 });
 
-describe('trackingStartDate', () => {
-  it('is the earlier of the treatment start and the first session local day', () => {
-    expect(trackingStartDate('2026-05-03', new Date('2026-05-01T10:00Z'), 'UTC')).toBe('2026-05-01');
-    expect(trackingStartDate('2026-05-03', new Date('2026-05-07T10:00Z'), 'UTC')).toBe('2026-05-03');
-    expect(trackingStartDate('2026-05-03', null, 'UTC')).toBe('2026-05-03');
-    expect(trackingStartDate(null, new Date('2026-05-07T10:00Z'), 'UTC')).toBe('2026-05-07');
-    expect(trackingStartDate(null, null, 'UTC')).toBeNull();
+describe('trackingStart', () => {
+  const at = (iso: string) => new Date(iso);
+
+  it('is the earlier of registration and the first session, never before the treatment began', () => {
+    const registeredAt = at('2026-05-05T06:51Z');
+    expect(
+      trackingStart({ treatmentStartedOn: '2026-05-01', registeredAt, firstSessionStartedAt: null }, 'UTC'),
+    ).toEqual(registeredAt);
+    expect(
+      trackingStart(
+        { treatmentStartedOn: '2026-05-01', registeredAt, firstSessionStartedAt: at('2026-05-04T20:00Z') },
+        'UTC',
+      ),
+    ).toEqual(at('2026-05-04T20:00Z'));
+    expect(
+      trackingStart(
+        { treatmentStartedOn: '2026-05-04', registeredAt, firstSessionStartedAt: at('2026-05-02T20:00Z') },
+        'UTC',
+      ),
+    ).toEqual(at('2026-05-04T00:00Z'));
+    expect(
+      trackingStart({ treatmentStartedOn: '2026-05-10', registeredAt, firstSessionStartedAt: null }, 'UTC'),
+    ).toEqual(at('2026-05-10T00:00Z'));
   });
 
-  it('takes the session day in the user zone', () => {
-    expect(trackingStartDate(null, new Date('2026-05-01T18:20Z'), 'Asia/Kathmandu')).toBe('2026-05-02');
-    expect(trackingStartDate(null, new Date('2026-05-01T18:20Z'), 'America/New_York')).toBe('2026-05-01');
+  it('starts nothing without a treatment or a session', () => {
+    expect(
+      trackingStart(
+        { treatmentStartedOn: null, registeredAt: at('2026-05-05T06:51Z'), firstSessionStartedAt: null },
+        'UTC',
+      ),
+    ).toBeNull();
+    expect(
+      trackingStart(
+        {
+          treatmentStartedOn: null,
+          registeredAt: at('2026-05-05T06:51Z'),
+          firstSessionStartedAt: at('2026-05-06T10:00Z'),
+        },
+        'UTC',
+      ),
+    ).toEqual(at('2026-05-05T06:51Z'));
+  });
+
+  it("takes the treatment's first day at the user's local midnight", () => {
+    expect(
+      trackingStart(
+        {
+          treatmentStartedOn: '2026-05-04',
+          registeredAt: at('2026-05-01T00:00Z'),
+          firstSessionStartedAt: null,
+        },
+        'Asia/Kathmandu',
+      ),
+    ).toEqual(at('2026-05-03T18:15Z'));
   });
 });
 
