@@ -169,10 +169,20 @@ function makeUser(random: Random, index: number, options: SeedOptions, now: Date
 async function insertUsers(client: pg.PoolClient, users: readonly UserRow[]): Promise<void> {
   const column = <K extends keyof UserRow>(key: K) => users.map((user) => user[key]);
   await client.query(
-    `insert into users (id, cognito_sub, email, first_name, last_name, timezone, locale)
-     select id, sub, email, 'Bench', 'User', zone, 'en'
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) as u(id, sub, email, zone)`,
-    [column('id'), column('sub'), column('email'), column('zone')],
+    // Registered when their treatment began (local midnight), so every seeded day is tracked.
+    `insert into users (id, cognito_sub, email, first_name, last_name, timezone, locale, created_at)
+     select id, sub, email, 'Bench', 'User', zone, 'en', started_on::timestamp at time zone zone
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::date[])
+         as u(id, sub, email, zone, started_on)`,
+    [column('id'), column('sub'), column('email'), column('zone'), column('startedOn')],
+  );
+  // A faithful user's app talks to the service every day: every day is confirmed.
+  await client.query(
+    `insert into app_contact_days (user_id, day)
+     select u.id, d::date
+       from unnest($1::uuid[], $2::date[]) as u(id, started_on),
+            generate_series(u.started_on, current_date + 1, interval '1 day') d`,
+    [column('id'), column('startedOn')],
   );
   await client.query(
     `insert into treatments (user_id, status, total_aligners, current_aligner, change_interval_days,
@@ -245,7 +255,7 @@ export async function seedDatabase(databaseUrl: string, options: SeedOptions): P
     }
     if (pendingUsers.length > 0) await flush();
     await Promise.all(inFlight);
-    await pool.query('vacuum analyze users, treatments, user_settings, wear_sessions');
+    await pool.query('vacuum analyze users, treatments, user_settings, wear_sessions, app_contact_days');
     return { users, sessions, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.end();

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { Treatment, TREATMENT_COLUMNS, type TreatmentRow } from './model.js';
 import { prepared } from '../shared/db/prepared.js';
-import { todayIn } from '../shared/time/local-time.js';
+import { addDays, maxDate, todayIn } from '../shared/time/local-time.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { notFound } from '../shared/errors.js';
 import type { Dispatcher } from '../shared/jobs/dispatcher.js';
@@ -9,7 +9,10 @@ import { replanProgressReminder } from '../reminders/replan.js';
 import { NO_PROFILE_YET } from '../users/profile.js';
 import { lockTreatment, lockUser, NO_PLAN_YET } from './locks.js';
 import { presentTreatment } from './present.js';
-import type { PutTreatmentBody, TreatmentResponse } from './schema.js';
+import type { PutTreatmentBody, TreatmentReadResponse, TreatmentResponse } from './schema.js';
+import { alignerReadiness } from '../wear/aligner-readiness.js';
+import { MAX_STATS_RANGE_DAYS } from '../wear/stats-computation.js';
+import { loadWearDays } from '../wear/wear-stats.js';
 
 /**
  * `GET /treatment`: derived on the user's local today, so the numbers roll over at
@@ -20,8 +23,9 @@ import type { PutTreatmentBody, TreatmentResponse } from './schema.js';
 export async function readTreatment(
   knex: Knex,
   cognitoSub: string,
+  options: { silentDaysAllowed: number },
   now = new Date(),
-): Promise<TreatmentResponse> {
+): Promise<TreatmentReadResponse> {
   const row = (await prepared(
     'read_treatment',
     knex('users')
@@ -32,7 +36,19 @@ export async function readTreatment(
   )) as (TreatmentRow & { user_timezone: string; user_id: string | null }) | undefined;
   if (!row) throw notFound(NO_PROFILE_YET);
   if (row.user_id === null) throw notFound(NO_PLAN_YET);
-  return presentTreatment(row, todayIn(row.user_timezone, now));
+  const today = todayIn(row.user_timezone, now);
+  // The current aligner's days, a year at most (docs/resources.md#aligner-readiness).
+  const from = maxDate(row.current_aligner_started_on, addDays(today, -(MAX_STATS_RANGE_DAYS - 1)));
+  const { days, goalMinutes } = await loadWearDays(
+    knex,
+    cognitoSub,
+    { from, to: today, silentDaysAllowed: options.silentDaysAllowed },
+    now,
+  );
+  return {
+    ...presentTreatment(row, today),
+    current_aligner_wear: alignerReadiness(days, goalMinutes, today),
+  };
 }
 
 /**

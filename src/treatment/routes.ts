@@ -10,6 +10,7 @@ import {
   alignerChangesQuery,
   extensionBody,
   extensionResult,
+  treatmentReadResponse,
   putTreatmentBody,
   treatmentResponse,
 } from './schema.js';
@@ -26,17 +27,19 @@ export const treatmentRoutes = [
     method: 'get',
     path: TREATMENT,
     summary:
-      "The treatment plan and what follows from it today in the user's zone: next change, days left, progress, estimated completion",
+      "The treatment plan and what follows from it today in the user's zone: next change, days left, progress, estimated completion, and how the current aligner has been worn",
     tag: 'treatment',
     auth: 'jwt',
     params: cognitoSubParams,
     responses: {
-      200: { description: 'The treatment', schema: treatmentResponse },
+      200: { description: 'The treatment', schema: treatmentReadResponse },
       ...problems,
       404: { description: 'No profile, or no treatment plan yet' },
     },
     handler: async (ctx, { params }, deps) => {
-      ctx.body = await readTreatment(deps.knex, params.cognito_sub);
+      ctx.body = await readTreatment(deps.knex, params.cognito_sub, {
+        silentDaysAllowed: deps.config.WEAR_SILENT_DAYS_ALLOWED,
+      });
     },
   }),
   defineRoute({

@@ -104,6 +104,18 @@ export const treatmentResponse = z.object({
 });
 export type TreatmentResponse = z.output<typeof treatmentResponse>;
 
+/** GET /treatment: the plan, and how the current aligner has been worn (docs/resources.md#aligner-readiness). */
+export const treatmentReadResponse = treatmentResponse.extend({
+  current_aligner_wear: z.object({
+    days: z.number().int(),
+    average_wear_minutes: z.number().int().nullable(),
+    goal_minutes: z.number().int(),
+    deficit_minutes: z.number().int(),
+    suggested_extra_days: z.number().int(),
+  }),
+});
+export type TreatmentReadResponse = z.output<typeof treatmentReadResponse>;
+
 export const alignerChangeResponse = z.object({
   id: z.uuid(),
   aligner_number: z.number().int(),

@@ -13,6 +13,7 @@ import {
   computeWearStats,
   trackingStart,
   type OutOfMouthSession,
+  type WearDay,
   type WearStats,
 } from './stats-computation.js';
 import { contactDaysBetween } from '../users/contact-days.js';
@@ -118,18 +119,18 @@ async function sessionsForDays(
   return rows.map((row) => toSession([row.started_s, row.ended_s]));
 }
 
-/**
- * `GET /wear-stats` (docs/resources.md#wear-stats). Only the days that can be reported count: from the
- * start of tracking (or `from`) to today (or `to`); the sessions are read with the
- * user, in one statement. The streak is the current one (see currentStreak), which
- * may read further back than `from`, a stretch at a time.
- */
-export async function loadWearStats(
-  knex: Knex,
-  cognitoSub: string,
-  range: { from: LocalDate; to: LocalDate; silentDaysAllowed: number },
-  now = new Date(),
-): Promise<WearStats> {
+type StatsRange = { from: LocalDate; to: LocalDate; silentDaysAllowed: number };
+
+interface RangeStats {
+  basis: TrackingBasis;
+  trackingStartsAt: Date | null;
+  goalMinutes: number;
+  /** The days and summary of the range, its streak seen inside the range only. */
+  stats: WearStats;
+}
+
+/** The range's days in one round trip (see trackingBasis). */
+async function loadRange(knex: Knex, cognitoSub: string, range: StatsRange, now: Date): Promise<RangeStats> {
   const { from, to, silentDaysAllowed } = range;
   const margin = silentDaysAllowed + 1;
   const basis = await trackingBasis(knex, cognitoSub, aroundDays(from, to), {
@@ -146,15 +147,6 @@ export async function loadWearStats(
     zone,
   );
   const goalMinutes = basis.daily_wear_goal_minutes ?? DEFAULT_DAILY_WEAR_GOAL_MINUTES;
-  const today = todayIn(zone, now);
-  const first = trackingStartsAt === null ? null : maxDate(from, localDateOf(trackingStartsAt, zone));
-  const loadStretch = async (firstDay: LocalDate, lastDay: LocalDate) => ({
-    sessions: await sessionsForDays(knex, basis.user_id, zone, firstDay, lastDay),
-    contactDays: new Set(
-      await contactDaysBetween(knex, basis.user_id, addDays(firstDay, -margin), addDays(lastDay, margin)),
-    ),
-  });
-
   const stats = computeWearStats({
     sessions: basis.sessions.map(toSession),
     zone,
@@ -166,6 +158,45 @@ export async function loadWearStats(
     contactDays: new Set(basis.contact_days),
     silentDaysAllowed,
   });
+  return { basis, trackingStartsAt, goalMinutes, stats };
+}
+
+/** The days from `from` to `to` as GET /wear-stats has them, without following the streak. */
+export async function loadWearDays(
+  knex: Knex,
+  cognitoSub: string,
+  range: StatsRange,
+  now = new Date(),
+): Promise<{ days: WearDay[]; goalMinutes: number }> {
+  const { stats, goalMinutes } = await loadRange(knex, cognitoSub, range, now);
+  return { days: stats.days, goalMinutes };
+}
+
+/**
+ * `GET /wear-stats` (docs/resources.md#wear-stats). Only the days that can be reported count: from the
+ * start of tracking (or `from`) to today (or `to`); the sessions are read with the
+ * user, in one statement. The streak is the current one (see currentStreak), which
+ * may read further back than `from`, a stretch at a time.
+ */
+export async function loadWearStats(
+  knex: Knex,
+  cognitoSub: string,
+  range: StatsRange,
+  now = new Date(),
+): Promise<WearStats> {
+  const { from, to, silentDaysAllowed } = range;
+  const margin = silentDaysAllowed + 1;
+  const { basis, trackingStartsAt, goalMinutes, stats } = await loadRange(knex, cognitoSub, range, now);
+  const zone = basis.timezone;
+  const today = todayIn(zone, now);
+  const first = trackingStartsAt === null ? null : maxDate(from, localDateOf(trackingStartsAt, zone));
+  const loadStretch = async (firstDay: LocalDate, lastDay: LocalDate) => ({
+    sessions: await sessionsForDays(knex, basis.user_id, zone, firstDay, lastDay),
+    contactDays: new Set(
+      await contactDaysBetween(knex, basis.user_id, addDays(firstDay, -margin), addDays(lastDay, margin)),
+    ),
+  });
+
   const streak = await currentStreak(
     { zone, now, goalMinutes, trackingStartsAt, silentDaysAllowed, loadStretch },
     first !== null && to >= today ? { first, days: stats.days } : undefined,

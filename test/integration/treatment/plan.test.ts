@@ -48,7 +48,17 @@ describe('PUT/GET /auth/users/{sub}/treatment', () => {
 
     const read = await call(app, patient, 'GET', '/treatment');
     expect(read.status).toBe(200);
-    expect(read.body).toEqual(created.body);
+    // GET adds how the current aligner has been worn: nothing tracked yet (registered just now).
+    expect(read.body).toEqual({
+      ...created.body,
+      current_aligner_wear: {
+        days: expect.any(Number),
+        average_wear_minutes: null,
+        goal_minutes: 1320,
+        deficit_minutes: 0,
+        suggested_extra_days: 0,
+      },
+    });
 
     const updated = await call(app, patient, 'PUT', '/treatment', {
       ...planOnDay5(),
