@@ -125,9 +125,15 @@ step(
 const stats = await call('GET', `${user}/wear-stats?from=${daysAgo(6)}&to=${today}`);
 const days = (stats.body.days ?? []) as Json[];
 step(
-  'Wear statistics',
+  'Wear statistics (tracked time only: a new user has today, from registration)',
   stats.status === 200,
-  `${days.length} days, today ${JSON.stringify(days.at(-1) ?? {})}`,
+  `${days.length} day(s), today ${JSON.stringify(days.at(-1) ?? {})}, summary ${JSON.stringify(stats.body.summary ?? {})}`,
+);
+const readiness = await call('GET', `${user}/treatment`);
+step(
+  'Current aligner readiness',
+  readiness.status === 200 && readiness.body.current_aligner_wear !== undefined,
+  JSON.stringify(readiness.body.current_aligner_wear ?? {}),
 );
 
 const image = await call('POST', `${user}/images`, { view: 'front', content_type: 'image/png' });
