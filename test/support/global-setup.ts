@@ -16,6 +16,8 @@ const STALE_AFTER_SECONDS = 3 * 3600;
  * (test/support/database.ts), so files run in parallel without sharing rows.
  */
 export default async function globalSetup(_global: unknown, project: { rootDir: string }): Promise<void> {
+  // Each tier that needs Postgres names this setup; the first one of a run builds the template.
+  if (process.env.TEST_TEMPLATE_DATABASE) return;
   const now = Math.floor(Date.now() / 1000);
   const template = `${TEST_DATABASE_PREFIX}${now}_template_${process.pid}`;
   // Test workers start after this and inherit it.
