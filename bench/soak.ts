@@ -3,7 +3,7 @@
  * The built API and worker as their own processes (production settings, their own
  * database and queue prefix), against fault-injecting OneSignal and Jarvis stubs on
  * loopback; mixed traffic at a fixed rate, then the reconciliation of every
- * acknowledged request and the RSS of both processes (test/soak/soak-run.ts). Figures
+ * acknowledged request and the RSS of both processes (test/support/soak/soak-run.ts). Figures
  * go to bench/results/soak-last.json, logs to bench/results/logs/soak-*.log. Exits 1
  * when anything acknowledged was lost, a request failed, or memory grew.
  * Options: --seconds [600] --rate [25] --users [60] --seed [1] --drain [300].
@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FaultyJarvis, FaultyOneSignal } from '../test/soak/fault-stubs.js';
+import { FaultyJarvis, FaultyOneSignal } from '../test/support/soak/fault-stubs.js';
 import {
   formatReport,
   runSoak,
@@ -19,7 +19,7 @@ import {
   SOAK_KEYS,
   soakEnv,
   writeReport,
-} from '../test/soak/soak-run.js';
+} from '../test/support/soak/soak-run.js';
 import { obliterateQueues, recreateDatabase } from './lib/stores.js';
 import { startApi, startWorker, type RunningServer } from './servers.js';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LOST_CALL_NOTE } from '../../src/dentists/submit-change-job.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { HoldingProxy } from './holding-proxy.js';
-import { startStack, type Stack } from './processes.js';
-import { callApi, createUser, query, stalledJobIds } from './traffic.js';
+import { HoldingProxy } from '../support/holding-proxy.js';
+import { startStack, type Stack } from '../support/processes.js';
+import { callApi, createUser, query, stalledJobIds } from '../support/traffic.js';
 import { waitFor } from '../support/jobs.js';
 
 // A worker process killed (SIGKILL) while its jobs are mid-call; a second worker

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { developmentToken } from '../../src/dev/development-token.js';
 import { waitFor } from '../support/jobs.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
-import { startStack, type Stack } from './processes.js';
+import { startStack, type Stack } from '../support/processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
 // Jarvis on loopback (docs/dentists.md#jarvis, docs/internal-api.md; issue 6 acceptance): request → submitted →

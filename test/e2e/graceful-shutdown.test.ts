@@ -6,9 +6,9 @@ import { freePort } from '../support/free-port.js';
 import { Redis } from 'ioredis';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { HoldingProxy } from './holding-proxy.js';
-import { ensureBuilt, startProcess, startStack, type Stack } from './processes.js';
-import { countBy, createUser, query, stalledJobIds } from './traffic.js';
+import { HoldingProxy } from '../support/holding-proxy.js';
+import { ensureBuilt, startProcess, startStack, type Stack } from '../support/processes.js';
+import { countBy, createUser, query, stalledJobIds } from '../support/traffic.js';
 import { waitFor } from '../support/jobs.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -13,7 +13,7 @@ import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { unsettledRows } from '../support/sweeper.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { startStack, type Stack } from './processes.js';
+import { startStack, type Stack } from '../support/processes.js';
 
 // Real outages under load (docs/dispatch.md, docs/operations.md; issue 9): the API and the worker run as
 // separate processes that reach Postgres and Redis through loopback proxies, which are

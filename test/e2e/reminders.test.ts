@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { developmentToken } from '../../src/dev/development-token.js';
 import { waitFor } from '../support/jobs.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { startStack, type Stack } from './processes.js';
+import { startStack, type Stack } from '../support/processes.js';
 
 // The API and the worker as separate processes, as in production, against a stub
 // OneSignal on loopback (docs/reminders.md, issue 4 acceptance).

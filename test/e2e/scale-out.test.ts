@@ -7,8 +7,8 @@ import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { REDIS_URL } from '../support/redis.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { startStack, type Stack } from './processes.js';
-import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from './traffic.js';
+import { startStack, type Stack } from '../support/processes.js';
+import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from '../support/traffic.js';
 import { waitFor } from '../support/jobs.js';
 
 // Two API processes and two worker processes on one database and one queue prefix,

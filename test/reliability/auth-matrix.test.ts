@@ -14,11 +14,17 @@ import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { TEST_HUBSPOT_SECRET, TEST_INTERNAL_KEYS } from '../support/config.js';
 import { hubspotEvent } from '../support/hubspot.js';
 import { signHubSpotRequest } from '../support/hubspot-signer.js';
-import { exampleBody } from './support/examples.js';
+import { exampleBody } from '../support/reliability/examples.js';
 import { closeAgent, problemCode, problemDefect, rawRequest } from '../support/raw-http.js';
-import { authHeaders, fillPath, paramNames, validPath, validSegments } from './support/requests.js';
-import { changedTables, databaseSnapshotter, type Snapshot } from './support/snapshot.js';
-import { collectionOf, objectFactories, seedWorld, type World } from './support/world.js';
+import {
+  authHeaders,
+  fillPath,
+  paramNames,
+  validPath,
+  validSegments,
+} from '../support/reliability/requests.js';
+import { changedTables, databaseSnapshotter, type Snapshot } from '../support/reliability/snapshot.js';
+import { collectionOf, objectFactories, seedWorld, type World } from '../support/reliability/world.js';
 
 /**
  * The only routes anyone may call without credentials (the table of docs/auth.md#callers: they expose

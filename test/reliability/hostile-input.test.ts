@@ -28,12 +28,19 @@ import {
   toJson,
   withDeepExtra,
   type Hints,
-} from './support/arbitraries.js';
-import { hintsFor } from './support/examples.js';
+} from '../support/reliability/arbitraries.js';
+import { hintsFor } from '../support/reliability/examples.js';
 import { closeAgent, problemCode, problemDefect, rawRequest, type RawResponse } from '../support/raw-http.js';
-import { authHeaders, bytesOf, existingValues, fillPath, paramNames, validPath } from './support/requests.js';
-import { changedTables, databaseSnapshotter, type Snapshot } from './support/snapshot.js';
-import { createHubspotEvent, createImage, seedWorld, type World } from './support/world.js';
+import {
+  authHeaders,
+  bytesOf,
+  existingValues,
+  fillPath,
+  paramNames,
+  validPath,
+} from '../support/reliability/requests.js';
+import { changedTables, databaseSnapshotter, type Snapshot } from '../support/reliability/snapshot.js';
+import { createHubspotEvent, createImage, seedWorld, type World } from '../support/reliability/world.js';
 
 // 36 routes × 40 cases ≈ 1 450 requests, each between two database fingerprints: about
 // 20 s on an idle 2-core machine, well under a minute on a busy one.

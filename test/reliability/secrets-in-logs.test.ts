@@ -4,12 +4,12 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import { developmentToken } from '../../src/dev/development-token.js';
 import { LOCAL_S3_CREDENTIALS } from '../../src/dev/local-s3.js';
-import { startStack, type Stack } from '../e2e/processes.js';
-import { makePng, postToS3, type Upload } from '../integration/images/fixtures.js';
+import { startStack, type Stack } from '../support/processes.js';
+import { makePng, postToS3, type Upload } from '../support/image-fixtures.js';
 import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { waitFor } from '../support/jobs.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
-import { FaultyJarvis, FaultyOneSignal } from '../soak/fault-stubs.js';
+import { FaultyJarvis, FaultyOneSignal } from '../support/soak/fault-stubs.js';
 
 // Issue 9: docs/operations.md#logs says no JWT, API key, signature, Authorization value, email address,
 // name or presigned URL signature ever reaches a log line. Proven on the real processes

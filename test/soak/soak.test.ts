@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startStack, type Stack } from '../e2e/processes.js';
-import { FaultyJarvis, FaultyOneSignal } from './fault-stubs.js';
+import { startStack, type Stack } from '../support/processes.js';
+import { FaultyJarvis, FaultyOneSignal } from '../support/soak/fault-stubs.js';
 import {
   formatReport,
   runSoak,
@@ -10,7 +10,7 @@ import {
   soakEnv,
   writeReport,
   type SoakReport,
-} from './soak-run.js';
+} from '../support/soak/soak-run.js';
 
 // Issue 9: a bounded soak through the API and worker processes, with OneSignal and
 // Jarvis failing now and then (500, 429 + Retry-After, slow), then every acknowledged

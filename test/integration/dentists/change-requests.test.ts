@@ -6,7 +6,7 @@ import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../support/worker.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createDentist, createDentistChangeRequest } from '../../support/factories.js';
-import { newPatient, send, type Patient } from './fixtures.js';
+import { newPatient, send, type Patient } from '../../support/dentist-fixtures.js';
 
 let app: TestApp;
 let dentist: { id: number };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { TEST_INTERNAL_KEYS } from '../../support/config.js';
-import { send } from './fixtures.js';
+import { send } from '../../support/dentist-fixtures.js';
 
 // A database of its own: the listing tests see exactly the dentists made here.
 let app: TestApp;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { TEST_INTERNAL_KEYS } from '../../support/config.js';
 import { createDentist, createDentistChangeRequest } from '../../support/factories.js';
-import { newPatient, send } from './fixtures.js';
+import { newPatient, send } from '../../support/dentist-fixtures.js';
 
 let app: TestApp;
 let dentist: { id: number };

@@ -181,6 +181,7 @@ describe('each answer ends in its state (real worker)', () => {
     });
     expect((await row(request.id)).last_error).toContain('HTTP 409');
     scope.done();
+    // Fixed on purpose: no retry may follow within this window.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(nock.pendingMocks()).toEqual([]);
     expect((await row(request.id)).attempts).toBe(1);
@@ -195,11 +196,17 @@ describe('each answer ends in its state (real worker)', () => {
     expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
     expect(failed.last_error).toContain(`HTTP ${status}`);
     scope.done();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The row is final before BullMQ records the job as failed: wait for that.
     const job = await app.deps.queues
       .of(dentistRequestsQueue)
       .getJob(jobIdFor(submitDentistChangeJob, request.id));
-    expect(await job?.getState()).toBe('failed');
+    expect(
+      await waitFor(
+        () => job!.getState(),
+        (state) => state === 'failed',
+        5000,
+      ),
+    ).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
   });
 
@@ -378,6 +385,7 @@ describe('runs that must send nothing', () => {
     await enqueue(request.id);
     await settled(request.id);
     await enqueue(request.id);
+    // Fixed on purpose: a second submission must not follow within this window.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(sent).toHaveLength(1);
   });

@@ -16,7 +16,7 @@ import {
 } from '../../support/factories.js';
 import { waitFor } from '../../support/jobs.js';
 import { startTestWorker } from '../../support/worker.js';
-import { FaultyUpstream, type Fault, type UpstreamCall } from './faulty-upstream.js';
+import { FaultyUpstream, type Fault, type UpstreamCall } from '../../support/faulty-upstream.js';
 
 // The whole picture of docs/reminders.md and docs/dentists.md#jarvis under upstream faults, in one table: each
 // outbound call (OneSignal schedule and cancel, Jarvis submit) × each fault, once

@@ -9,7 +9,7 @@ import { startTestRedisServer, type TestRedisServer } from '../../support/redis-
 import { JarvisStub } from '../../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../../support/stubs/onesignal-stub.js';
 import { startTestWorker } from '../../support/worker.js';
-import { postToS3, startUpload } from '../images/fixtures.js';
+import { postToS3, startUpload } from '../../support/image-fixtures.js';
 
 // Redis that forgets (issue 14): the API and the worker keep running while their Redis
 // loses every key — killed and started again empty on the same port, as after a restart

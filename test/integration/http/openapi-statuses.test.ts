@@ -16,9 +16,9 @@ import type { User } from '../../../src/users/model.js';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { resolvedOperation } from '../../support/openapi.js';
 import { closeAgent, rawRequest, type RawRequest, type RawResponse } from '../../support/raw-http.js';
-import { exampleBody, exampleQuery } from '../../reliability/support/examples.js';
-import { authHeaders, bytesOf, fillPath, paramNames, validPath } from '../../reliability/support/requests.js';
-import { seedWorld, type World } from '../../reliability/support/world.js';
+import { exampleBody, exampleQuery } from '../../support/reliability/examples.js';
+import { authHeaders, bytesOf, fillPath, paramNames, validPath } from '../../support/reliability/requests.js';
+import { seedWorld, type World } from '../../support/reliability/world.js';
 
 const documented = routes.filter((route) => route.tag !== DOCS_TAG);
 const label = (route: AnyRoute) => `${route.method.toUpperCase()} ${route.path}`;

@@ -11,7 +11,7 @@ import {
   startUpload,
   uploadImage,
   type Patient,
-} from './fixtures.js';
+} from '../../support/image-fixtures.js';
 
 let app: TestApp;
 let owner: Patient;

@@ -1,7 +1,7 @@
 // Pure (no I/O): what `complete` believes a file is, from its first bytes.
 import { describe, expect, it } from '@jest/globals';
 import { sniffImageType } from '../../../src/photos/content-sniffing.js';
-import { makePng } from './fixtures.js';
+import { makePng } from '../../support/image-fixtures.js';
 
 const bytes = (...parts: Array<string | number[]>) =>
   Uint8Array.from(

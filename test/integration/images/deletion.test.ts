@@ -13,7 +13,14 @@ import { startTestS3Process } from '../../support/s3.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { startTestWorker, workerContextFor } from '../../support/worker.js';
-import { complete, makePng, newPatient, postToS3, startUpload, uploadImage } from './fixtures.js';
+import {
+  complete,
+  makePng,
+  newPatient,
+  postToS3,
+  startUpload,
+  uploadImage,
+} from '../../support/image-fixtures.js';
 
 let app: TestApp;
 let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;

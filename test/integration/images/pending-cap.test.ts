@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { complete, makePng, newPatient, postToS3, startUpload, type Patient } from './fixtures.js';
+import {
+  complete,
+  makePng,
+  newPatient,
+  postToS3,
+  startUpload,
+  type Patient,
+} from '../../support/image-fixtures.js';
 
 const PENDING_MAX = 3;
 

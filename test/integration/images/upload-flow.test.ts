@@ -9,7 +9,7 @@ import {
   uploadImage,
   type ImageBody,
   type StartedUpload,
-} from './fixtures.js';
+} from '../../support/image-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LATE_UPLOAD_GRACE_MS } from '../../../src/photos/model.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { complete, makePng, newPatient, postToS3, startUpload, type Patient } from './fixtures.js';
+import {
+  complete,
+  makePng,
+  newPatient,
+  postToS3,
+  startUpload,
+  type Patient,
+} from '../../support/image-fixtures.js';
 
 // A small limit, so a "too large" file is a few KB.
 const MAX_BYTES = 1024;

@@ -158,9 +158,11 @@ describe('worker runtime', () => {
       await runWithContext({ requestId: 'req-carried-01' }, () =>
         app.deps.dispatcher.dispatch([{ job: eraseAccountJob, rowId }]),
       );
-      const deadline = Date.now() + 10000;
-      while (!seen.some((entry) => entry.rowId === rowId) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await waitFor(
+        async () => seen,
+        (entries) => entries.some((entry) => entry.rowId === rowId),
+        10000,
+      );
       expect(seen).toContainEqual({ rowId, requestId: 'req-carried-01' });
     } finally {
       await worker.stop();
@@ -226,12 +228,11 @@ describe('sweeper and finished jobs', () => {
         },
       },
     ]);
-    const deadline = Date.now() + 10000;
-    while (
-      !(await (await queue.getJob(jobIdFor(eraseAccountJob, rowId)))?.isFailed()) &&
-      Date.now() < deadline
-    )
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(
+      async () => (await queue.getJob(jobIdFor(eraseAccountJob, rowId)))?.isFailed(),
+      (failed) => failed === true,
+      10000,
+    );
     await worker.stop();
     const source: SweepSource = {
       job: eraseAccountJob,

@@ -170,9 +170,15 @@ describe('schedule job (real worker)', () => {
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row.last_error).toContain('HTTP 400');
     scope.done();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The row is final before BullMQ records the job as failed: wait for that.
     const job = await app.deps.queues.of(remindersQueue).getJob(jobIdFor(scheduleReminderJob, reminder.id));
-    expect(await job?.getState()).toBe('failed');
+    expect(
+      await waitFor(
+        () => job!.getState(),
+        (state) => state === 'failed',
+        5000,
+      ),
+    ).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createTreatment, createWearSession } from '../../support/factories.js';
-import { call, errorPaths, localDay, newPatient } from '../treatment/helpers.js';
+import { call, errorPaths, localDay, newPatient } from '../../support/treatment-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

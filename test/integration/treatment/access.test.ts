@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createTreatment } from '../../support/factories.js';
-import { call, newPatient } from './helpers.js';
+import { call, newPatient } from '../../support/treatment-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createAlignerChange, createTreatment } from '../../support/factories.js';
-import { call, errorPaths, localDay, newPatient, type Patient } from './helpers.js';
+import { call, errorPaths, localDay, newPatient, type Patient } from '../../support/treatment-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

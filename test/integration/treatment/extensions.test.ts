@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createTreatment } from '../../support/factories.js';
-import { call, errorPaths, localDay, newPatient, type Patient } from './helpers.js';
+import { call, errorPaths, localDay, newPatient, type Patient } from '../../support/treatment-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { call, errorPaths, localDay, newPatient } from './helpers.js';
+import { call, errorPaths, localDay, newPatient } from '../../support/treatment-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { readTreatment } from '../../../src/treatment/plan.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
-import { call, faithfulPatient, type Patient } from '../wear/fixtures.js';
+import { call, faithfulPatient, type Patient } from '../../support/wear-fixtures.js';
 
 // `current_aligner_wear` (docs/resources.md#aligner-readiness), against hand-computed
 // figures: on a fixed clock through the use case, then once through the API.

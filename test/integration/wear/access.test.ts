@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
-import { call, newPatient, type Patient } from './fixtures.js';
+import { call, newPatient, type Patient } from '../../support/wear-fixtures.js';
 
 let app: TestApp;
 let owner: Patient;

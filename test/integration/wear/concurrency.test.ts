@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { call, newPatient } from './fixtures.js';
+import { call, newPatient } from '../../support/wear-fixtures.js';
 
 let app: TestApp;
 beforeAll(async () => {

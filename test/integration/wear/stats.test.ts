@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
-import { call, createTreatment, faithfulPatient, type Patient } from './fixtures.js';
+import { call, createTreatment, faithfulPatient, type Patient } from '../../support/wear-fixtures.js';
 
 const ZONE = 'Europe/London';
 

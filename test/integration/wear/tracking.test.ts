@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { waitFor } from '../../support/jobs.js';
-import { call, inContact, newPatient, type Patient } from './fixtures.js';
+import { call, inContact, newPatient, type Patient } from '../../support/wear-fixtures.js';
 
 // Wear figures count tracked time only (docs/resources.md#wear-stats), tried as a new
 // user meets them: through the API, with a real JWT, on the real clock.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
-import { call, newPatient, type Answer, type Patient } from './fixtures.js';
+import { call, newPatient, type Answer, type Patient } from '../../support/wear-fixtures.js';
 
 let app: TestApp;
 let patient: Patient;

@@ -1,5 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
-import { closeServer, listenOnLoopback, readBody } from '../support/stubs/loopback.js';
+import { closeServer, listenOnLoopback, readBody } from './stubs/loopback.js';
 
 export interface ProxiedCall {
   method: string;

@@ -11,9 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import pg from 'pg';
-import { pick, randomInt, seededRandom, type Random } from '../../bench/lib/random.js';
-import { developmentToken } from '../../src/dev/development-token.js';
-import { hubspotSignatureV3 } from '../../src/hubspot/signature.js';
+import { pick, randomInt, seededRandom, type Random } from '../../../bench/lib/random.js';
+import { developmentToken } from '../../../src/dev/development-token.js';
+import { hubspotSignatureV3 } from '../../../src/hubspot/signature.js';
 import type { FaultCounts, FaultPlan, FaultyJarvis, FaultyOneSignal } from './fault-stubs.js';
 
 /**

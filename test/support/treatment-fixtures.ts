@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import type { Answer } from '../../support/patients.js';
+import type { Answer } from './patients.js';
 
-export { call, newPatient, type Answer, type Patient } from '../../support/patients.js';
+export { call, newPatient, type Answer, type Patient } from './patients.js';
 
 /** The user's local date `offset` days from today, as the server computes "today". */
 export function localDay(zone: string, offset = 0): string {

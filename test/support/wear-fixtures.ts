@@ -1,7 +1,7 @@
-import type { TestApp } from '../../support/app.js';
-import { newPatient, type Patient } from '../../support/patients.js';
+import type { TestApp } from './app.js';
+import { newPatient, type Patient } from './patients.js';
 
-export { call, newPatient, type Answer, type Patient } from '../../support/patients.js';
+export { call, newPatient, type Answer, type Patient } from './patients.js';
 
 /**
  * A patient registered long ago whose app has talked to the service every day since:

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
-import type { User } from '../../../src/users/model.js';
-import { tokenFor, type TestApp } from '../../support/app.js';
-import { createUser } from '../../support/factories.js';
+import type { User } from '../../src/users/model.js';
+import { tokenFor, type TestApp } from './app.js';
+import { createUser } from './factories.js';
 
 function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);

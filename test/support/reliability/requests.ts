@@ -1,8 +1,8 @@
 import type { AnyRoute } from '../../../src/api/route.js';
 import { DOCS_PAGE } from '../../../src/api/openapi/swagger-ui.js';
-import { tokenFor, type TestApp } from '../../support/app.js';
-import { TEST_HUBSPOT_SECRET, TEST_INTERNAL_KEYS } from '../../support/config.js';
-import { signHubSpotRequest } from '../../support/hubspot-signer.js';
+import { tokenFor, type TestApp } from '../app.js';
+import { TEST_HUBSPOT_SECRET, TEST_INTERNAL_KEYS } from '../config.js';
+import { signHubSpotRequest } from '../hubspot-signer.js';
 import { collectionOf, type World } from './world.js';
 
 /** The names of a route's path parameters, in order. */

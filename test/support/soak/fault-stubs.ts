@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { seededRandom, type Random } from '../../bench/lib/random.js';
-import { closeServer, listenOnLoopback, readBody } from '../support/stubs/loopback.js';
+import { seededRandom, type Random } from '../../../bench/lib/random.js';
+import { closeServer, listenOnLoopback, readBody } from '../stubs/loopback.js';
 
 /**
  * OneSignal and Jarvis stand-ins on loopback that also misbehave on purpose: some

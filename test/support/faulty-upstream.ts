@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { closeServer, listenOnLoopback, readBody } from '../../support/stubs/loopback.js';
+import { closeServer, listenOnLoopback, readBody } from './stubs/loopback.js';
 
 /**
  * How an upstream call goes wrong. `500` and `429` are refusals: the upstream did

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { eventRow } from '../../../src/hubspot/store-events.js';
 import type { HubSpotEvent } from '../../../src/hubspot/schema.js';
 import type { User } from '../../../src/users/model.js';
-import { tokenFor, type TestApp } from '../../support/app.js';
+import { tokenFor, type TestApp } from '../app.js';
 import {
   createAlignerChange,
   createDentist,
@@ -12,7 +12,7 @@ import {
   createTreatment,
   createUser,
   createWearSession,
-} from '../../support/factories.js';
+} from '../factories.js';
 
 let hubspotEventSequence = 5_000_000 + Math.floor(Math.random() * 1_000_000);
 

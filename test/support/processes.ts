@@ -2,9 +2,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createEmptyDatabase, createTestDatabase } from '../support/database.js';
-import { freePort } from '../support/free-port.js';
-import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
+import { createEmptyDatabase, createTestDatabase } from './database.js';
+import { freePort } from './free-port.js';
+import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from './redis.js';
 import { HEAP_LIMIT_FLAG } from '../../src/shared/process/heap.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? '.', '../..');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { tokenFor, type TestApp } from '../../support/app.js';
-import { createUser } from '../../support/factories.js';
-import type { User } from '../../../src/users/model.js';
+import { tokenFor, type TestApp } from './app.js';
+import { createUser } from './factories.js';
+import type { User } from '../../src/users/model.js';
 
 export interface Patient {
   user: User;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import { developmentToken } from '../../src/dev/development-token.js';
-import { REDIS_URL } from '../support/redis.js';
+import { REDIS_URL } from './redis.js';
 
 // Helpers shared by the end-to-end reliability tests: calls to an API process as a
 // user or as Jarvis, the rows behind them, and what BullMQ recorded.
