@@ -11,28 +11,28 @@ import { erasureSteps, type ErasureStep } from './erasure-steps.js';
 export function eraseAccountProcessor(steps: readonly ErasureStep[] = erasureSteps): Processor {
   return async (job, context) => {
     const { knex, logger } = context;
-    const erasure = await AccountErasure.query(knex).findById(job.data.rowId);
+    const erasure = await knex<AccountErasure>('account_erasures').where({ id: job.data.rowId }).first();
     if (!erasure || erasure.status !== 'pending') return { skipped: erasure?.status ?? 'missing' };
-    await AccountErasure.query(knex).findById(erasure.id).increment('attempts', 1);
+    await knex('account_erasures').where({ id: erasure.id }).increment('attempts', 1);
     try {
       for (const step of steps) {
         if (erasure.completed_steps.includes(step.name)) continue;
         await step.run(erasure, context);
         erasure.completed_steps = [...erasure.completed_steps, step.name];
-        await AccountErasure.query(knex)
-          .findById(erasure.id)
-          .patch({ completed_steps: erasure.completed_steps });
+        await knex('account_erasures')
+          .where({ id: erasure.id })
+          .update({ completed_steps: erasure.completed_steps });
       }
-      await AccountErasure.query(knex)
-        .findById(erasure.id)
-        .patch({ status: 'completed', completed_at: new Date(), last_error: null });
+      await knex('account_erasures')
+        .where({ id: erasure.id })
+        .update({ status: 'completed', completed_at: new Date(), last_error: null });
       logger.info({ erasure_id: erasure.id, steps: erasure.completed_steps }, 'account erased');
       return { erased: true };
     } catch (error) {
       const last = isLastAttempt(job);
-      await AccountErasure.query(knex)
-        .findById(erasure.id)
-        .patch({ last_error: errorMessage(error), ...(last ? { status: 'failed' as const } : {}) });
+      await knex('account_erasures')
+        .where({ id: erasure.id })
+        .update({ last_error: errorMessage(error), ...(last ? { status: 'failed' as const } : {}) });
       throw error;
     }
   };

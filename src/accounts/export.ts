@@ -32,14 +32,19 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
       const byUser = { user_id: user.id };
       // One after another: a transaction is one connection, and pg deprecates (and pg 9
       // removes) overlapping queries on one client; they would run in turn anyway.
-      const treatment = await Treatment.query(trx).findOne(byUser);
-      const alignerChanges = await AlignerChange.query(trx)
+      const treatment = await trx<Treatment>('treatments').where(byUser).first();
+      const alignerChanges = await trx<AlignerChange>('aligner_changes')
         .where(byUser)
         .orderBy([{ column: 'changed_on' }, { column: 'created_at' }]);
-      const extensions = await TreatmentExtension.query(trx).where(byUser).orderBy('created_at');
+      const extensions = await trx<TreatmentExtension>('treatment_extensions')
+        .where(byUser)
+        .orderBy('created_at');
       const settings = await readSettings(trx, user.id);
-      const sessions = await WearSession.query(trx).where(byUser).orderBy('started_at');
-      const images = await Image.query(trx).where(byUser).where({ status: 'uploaded' }).orderBy('created_at');
+      const sessions = await trx<WearSession>('wear_sessions').where(byUser).orderBy('started_at');
+      const images = await trx<Image>('images')
+        .where(byUser)
+        .where({ status: 'uploaded' })
+        .orderBy('created_at');
       const reminders = await remindersOf(trx, user.id);
       const hubspot = await trx('hubspot_contacts').where(byUser).first('contact_id', 'properties');
       const dentist = await currentDentist(trx, user.id);

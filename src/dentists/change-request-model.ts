@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { Model } from 'objection';
 
 export const CHANGE_REQUEST_STATUSES = [
   'pending',
@@ -17,21 +16,19 @@ export const OPEN_STATUSES: readonly ChangeRequestStatus[] = ['pending', 'submit
 export const ONE_OPEN_REQUEST_INDEX = 'dentist_change_requests_one_open';
 
 /** A user's request to change dentist, submitted to Jarvis by the worker (docs/dentists.md). */
-export class DentistChangeRequest extends Model {
-  static override tableName = 'dentist_change_requests';
-
-  id!: string;
-  user_id!: string;
-  dentist_id!: number;
-  status!: ChangeRequestStatus;
-  jarvis_ticket_id!: string | null;
-  attempts!: number;
-  last_error!: string | null;
-  note!: string | null;
+export interface DentistChangeRequest {
+  id: string;
+  user_id: string;
+  dentist_id: number;
+  status: ChangeRequestStatus;
+  jarvis_ticket_id: string | null;
+  attempts: number;
+  last_error: string | null;
+  note: string | null;
   /** Set before each call; still set afterwards while a call's outcome is unknown. */
-  submit_attempted_at!: Date | null;
-  created_at!: Date;
-  updated_at!: Date;
+  submit_attempted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 /**

@@ -17,7 +17,7 @@ export function containsPattern(q: string): string {
 export async function searchDentists(knex: Knex, query: DentistSearchQuery) {
   const after = decodeCursor(query.cursor, ['text', 'int4']);
   const pattern = query.q ? containsPattern(query.q) : undefined;
-  const rows = await Dentist.query(knex)
+  const rows = await knex<Dentist>('dentists')
     .where({ active: true })
     .modify((q) => {
       if (pattern)

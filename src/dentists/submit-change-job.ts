@@ -60,7 +60,9 @@ async function claimAttempt(knex: Knex, id: string): Promise<{ unansweredSince: 
  */
 export const processSubmitDentistChange: Processor = async (job, context) => {
   const { knex, jarvis, logger } = context;
-  const request = await DentistChangeRequest.query(knex).findById(job.data.rowId);
+  const request = await knex<DentistChangeRequest>('dentist_change_requests')
+    .where({ id: job.data.rowId })
+    .first();
   if (!request || request.status !== 'pending') return { skipped: request?.status ?? 'missing' };
   if (!jarvis) return { status: await settle(knex, request.id, 'failed', { last_error: 'not_configured' }) };
 

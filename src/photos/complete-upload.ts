@@ -79,9 +79,10 @@ export async function completeUpload(deps: Deps, cognitoSub: string, imageId: st
     );
   }
 
-  const [updated] = (await Image.query(deps.knex)
+  const [updated] = (await deps
+    .knex<Image>('images')
     .where({ id: image.id, status: 'pending' })
-    .patch({ status: 'uploaded', size_bytes: stored.size, uploaded_at: new Date() })
+    .update({ status: 'uploaded', size_bytes: stored.size, uploaded_at: new Date() })
     .returning('*')) as unknown as Image[];
   // Nothing updated: a concurrent complete won (answer its result) or a DELETE did (404).
   return updated ?? (await findOwnImage(deps.knex, cognitoSub, imageId, 'uploaded'));

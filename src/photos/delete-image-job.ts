@@ -11,7 +11,7 @@ import { errorMessage, isLastAttempt } from '../shared/jobs/attempts.js';
  */
 export const processDeleteImage: Processor = async (job, context, token) => {
   const { knex, s3, logger } = context;
-  const deletion = await ImageDeletion.query(knex).findById(job.data.rowId);
+  const deletion = await knex<ImageDeletion>('image_deletions').where({ id: job.data.rowId }).first();
   if (!deletion || deletion.status !== 'pending') return { skipped: deletion?.status ?? 'missing' };
 
   // Enqueued early (sweeper, a lost delay): wait for the upload window to have closed.
@@ -20,19 +20,19 @@ export const processDeleteImage: Processor = async (job, context, token) => {
     throw new DelayedError();
   }
 
-  await ImageDeletion.query(knex).findById(deletion.id).increment('attempts', 1);
+  await knex('image_deletions').where({ id: deletion.id }).increment('attempts', 1);
   try {
     await s3.deleteObject(deletion.object_key);
   } catch (error) {
     const last = isLastAttempt(job);
-    await ImageDeletion.query(knex)
-      .findById(deletion.id)
-      .patch({ last_error: errorMessage(error), ...(last ? { status: 'failed' as const } : {}) });
+    await knex('image_deletions')
+      .where({ id: deletion.id })
+      .update({ last_error: errorMessage(error), ...(last ? { status: 'failed' as const } : {}) });
     throw error;
   }
-  await ImageDeletion.query(knex)
-    .findById(deletion.id)
-    .patch({ status: 'done', completed_at: new Date(), last_error: null });
+  await knex('image_deletions')
+    .where({ id: deletion.id })
+    .update({ status: 'done', completed_at: new Date(), last_error: null });
   logger.info({ deletion_id: deletion.id, reason: deletion.reason }, 'image object deleted');
   return { deleted: true };
 };

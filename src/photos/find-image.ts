@@ -14,8 +14,9 @@ export async function findOwnImage(
   status?: ImageStatus,
 ): Promise<Image> {
   const user = await findProfile(knex, cognitoSub);
-  const image = await Image.query(knex)
-    .findOne({ id: imageId, user_id: user.id })
+  const image = await knex<Image>('images')
+    .where({ id: imageId, user_id: user.id })
+    .first()
     .modify((query) => {
       if (status) void query.where({ status });
     });

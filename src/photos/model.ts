@@ -1,6 +1,5 @@
 import { deleteImageJob } from './jobs.js';
 import type { Knex } from 'knex';
-import { Model } from 'objection';
 import type { JobRequest } from '../shared/jobs/queues.js';
 
 export const IMAGE_VIEWS = ['front', 'left', 'right', 'upper', 'lower', 'smile', 'other'] as const;
@@ -20,39 +19,35 @@ export const IMAGE_CONTENT_TYPES = Object.keys(IMAGE_EXTENSIONS) as [ImageConten
 export type ImageStatus = 'pending' | 'uploaded';
 
 /** A progress photo (docs/resources.md#photos). The bytes live in S3 under `object_key`. */
-export class Image extends Model {
-  static override tableName = 'images';
-
-  id!: string;
-  user_id!: string;
-  view!: ImageView;
-  content_type!: ImageContentType;
-  aligner_number!: number | null;
-  taken_at!: Date | null;
-  object_key!: string;
-  status!: ImageStatus;
+export interface Image {
+  id: string;
+  user_id: string;
+  view: ImageView;
+  content_type: ImageContentType;
+  aligner_number: number | null;
+  taken_at: Date | null;
+  object_key: string;
+  status: ImageStatus;
   /** bigint, read as a number (db/knex.ts): at most IMAGE_MAX_BYTES. */
-  size_bytes!: number | null;
-  upload_expires_at!: Date;
-  created_at!: Date;
-  uploaded_at!: Date | null;
+  size_bytes: number | null;
+  upload_expires_at: Date;
+  created_at: Date;
+  uploaded_at: Date | null;
 }
 
 export type ImageDeletionReason = 'image_deleted' | 'object_invalid' | 'account_erased' | 'upload_abandoned';
 
 /** One DeleteObject the worker owes (docs/dispatch.md#rows-first); outlives the image row and the user. */
-export class ImageDeletion extends Model {
-  static override tableName = 'image_deletions';
-
-  id!: string;
-  object_key!: string;
-  reason!: ImageDeletionReason;
-  status!: 'pending' | 'done' | 'failed';
-  not_before!: Date;
-  attempts!: number;
-  last_error!: string | null;
-  created_at!: Date;
-  completed_at!: Date | null;
+export interface ImageDeletion {
+  id: string;
+  object_key: string;
+  reason: ImageDeletionReason;
+  status: 'pending' | 'done' | 'failed';
+  not_before: Date;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
 }
 
 /**

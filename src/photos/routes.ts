@@ -92,7 +92,8 @@ export const imageRoutes = [
     requiresProfile: true,
     handler: async (ctx, { query, user }, deps) => {
       const after = decodeCursor(query.cursor, ['timestamp', 'uuid']);
-      const rows = (await Image.query(deps.knex)
+      const rows = (await deps
+        .knex<Image>('images')
         .select('*', deps.knex.raw(cursorTimestamp('created_at')))
         .where({ user_id: user.id, status: 'uploaded' })
         .modify((q) => {

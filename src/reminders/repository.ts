@@ -19,7 +19,7 @@ const LIVE: readonly ReminderStatus[] = ['pending', 'scheduled'];
 const IN_HAND: readonly ReminderStatus[] = ['pending', 'cancel_requested'];
 
 export async function findReminder(knex: Knex, id: string): Promise<Reminder | undefined> {
-  return await Reminder.query(knex).findById(id);
+  return await knex<Reminder>('reminders').where({ id: id }).first();
 }
 
 /** The user's live progress reminder (at most one). */
@@ -168,7 +168,7 @@ export async function failCancel(knex: Knex, id: string, lastError?: string): Pr
 
 /** Every reminder of an account being erased that may still reach a phone. */
 export async function remindersToWithdrawForErasure(knex: Knex, userId: string): Promise<Reminder[]> {
-  return await Reminder.query(knex)
+  return await knex<Reminder>('reminders')
     .where({ user_id: userId })
     .whereIn('status', [...LIVE, 'cancel_requested']);
 }
@@ -182,7 +182,7 @@ export async function markErased(knex: Knex, id: string): Promise<void> {
 
 /** A user's reminders, oldest first (the data export). */
 export async function remindersOf(knex: Knex, userId: string): Promise<Reminder[]> {
-  return await Reminder.query(knex).where({ user_id: userId }).orderBy('created_at');
+  return await knex<Reminder>('reminders').where({ user_id: userId }).orderBy('created_at');
 }
 
 /** One page of a user's reminders, newest first, after a `(created_at, id)` cursor. */
@@ -197,13 +197,16 @@ export async function pageOfReminders(
     after?: readonly unknown[] | undefined;
   },
 ): Promise<Array<Reminder & { cursor_at: string }>> {
-  return (await Reminder.query(knex)
+  return (await knex<Reminder>('reminders')
     .select('*', query.cursorColumn)
     .where({ user_id: userId })
     .modify((q) => {
       if (query.status) void q.where({ status: query.status });
       if (query.type) void q.where({ type: query.type });
-      if (query.after) void q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [...query.after]);
+      if (query.after)
+        void q.whereRaw('(created_at, id) < (?::timestamptz, ?::uuid)', [
+          ...query.after,
+        ] as Knex.RawBinding[]);
     })
     .orderBy([
       { column: 'created_at', order: 'desc' },

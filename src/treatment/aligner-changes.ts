@@ -67,7 +67,7 @@ export async function recordAlignerChange(
  */
 export async function listAlignerChanges(knex: Knex, userId: string, query: AlignerChangesQuery) {
   const after = decodeCursor(query.cursor, ['date', 'timestamp', 'uuid']);
-  const rows = (await AlignerChange.query(knex)
+  const rows = (await knex<AlignerChange>('aligner_changes')
     .select('*', knex.raw(cursorTimestamp('created_at')))
     .where({ user_id: userId })
     .modify((builder) => {

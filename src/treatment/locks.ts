@@ -23,7 +23,7 @@ export async function lockUser(trx: Knex.Transaction, userId: string): Promise<{
 
 /** The plan, locked for this transaction (under the user lock taken first); undefined before the first PUT. */
 export async function lockTreatment(trx: Knex.Transaction, userId: string): Promise<Treatment | undefined> {
-  return Treatment.query(trx).findById(userId).forUpdate();
+  return trx<Treatment>('treatments').where({ user_id: userId }).forUpdate().first();
 }
 
 export async function lockExistingTreatment(trx: Knex.Transaction, userId: string): Promise<Treatment> {

@@ -1,4 +1,3 @@
-import { Model } from 'objection';
 import type { LocalDate } from '../shared/time/local-time.js';
 import type { TreatmentPlan, TreatmentStatus } from './plan-rules.js';
 
@@ -6,25 +5,22 @@ import type { TreatmentPlan, TreatmentStatus } from './plan-rules.js';
  * A user's treatment plan and where they are in it (docs/resources.md#treatment); one per user,
  * keyed by the user. Dates are `YYYY-MM-DD` strings (db/knex.ts keeps them so).
  */
-export class Treatment extends Model {
-  static override tableName = 'treatments';
-  static override idColumn = 'user_id';
-
-  user_id!: string;
-  status!: TreatmentStatus;
-  total_aligners!: number;
-  current_aligner!: number;
-  change_interval_days!: number;
-  started_on!: LocalDate;
-  current_aligner_started_on!: LocalDate;
-  daily_wear_goal_minutes!: number;
-  extension_days!: number;
-  created_at!: Date;
-  updated_at!: Date;
+export interface Treatment {
+  user_id: string;
+  status: TreatmentStatus;
+  total_aligners: number;
+  current_aligner: number;
+  change_interval_days: number;
+  started_on: LocalDate;
+  current_aligner_started_on: LocalDate;
+  daily_wear_goal_minutes: number;
+  extension_days: number;
+  created_at: Date;
+  updated_at: Date;
 }
 
 /** The stored columns, whether read through the model or by a plain query. */
-export type TreatmentRow = Omit<Treatment, keyof Model>;
+export type TreatmentRow = Treatment;
 
 /** Every column by name, for statements that must not say `*` (db/prepared.ts). */
 export const TREATMENT_COLUMNS = [

@@ -55,7 +55,7 @@ export async function upsertProfile(
       const { inserted, ...user } = row;
       if (inserted) await linkContactOnRegistration(trx, user, propertyMap, jobs, providedFields(body));
       else await replanProgressReminder(trx, user.id, jobs);
-      return { user: User.fromJson(user, { skipValidation: true }), created: inserted };
+      return { user, created: inserted };
     });
   } catch (error) {
     if ((error as { constraint?: string }).constraint === 'users_email_lower_unique') {
@@ -75,7 +75,7 @@ function providedFields(body: PutProfileBody): Set<HubSpotTargetField> {
 export const NO_PROFILE_YET = 'No profile yet: create it with PUT first';
 
 export async function findProfile(knex: Knex, cognitoSub: string): Promise<User> {
-  const user = await activeUsers(knex).findOne({ cognito_sub: cognitoSub });
+  const user = await activeUsers(knex).where({ cognito_sub: cognitoSub }).first();
   if (!user) throw notFound(NO_PROFILE_YET);
   return user;
 }

@@ -1,5 +1,3 @@
-import { Model } from 'objection';
-
 export const WEAR_REASONS = ['meal', 'drink', 'cleaning', 'other'] as const;
 export type WearReason = (typeof WEAR_REASONS)[number];
 
@@ -8,16 +6,14 @@ export type WearReason = (typeof WEAR_REASONS)[number];
  * `started_at` until `ended_at`, or until now while `ended_at` is null. Postgres
  * keeps one open session per user and no two of a user's sessions overlapping.
  */
-export class WearSession extends Model {
-  static override tableName = 'wear_sessions';
-
-  id!: string;
-  user_id!: string;
-  started_at!: Date;
-  ended_at!: Date | null;
-  reason!: WearReason | null;
-  created_at!: Date;
-  updated_at!: Date;
+export interface WearSession {
+  id: string;
+  user_id: string;
+  started_at: Date;
+  ended_at: Date | null;
+  reason: WearReason | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 /** The constraints of migration 20261128000400, by name: requests map their violations to answers. */

@@ -27,7 +27,7 @@ const UNAVAILABLE_CODES = new Set([
  */
 export function problemFromDatabaseError(error: unknown): Problem | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  // Objection wraps the driver's error (DBError and subclasses); the codes are on the original.
+  // A wrapped driver error (`nativeError`, as ORMs wrap it) carries the codes on the original.
   const pg = ((error as { nativeError?: unknown }).nativeError ?? error) as PgError;
   const code = pg.code ?? '';
   if (code === '23505')

@@ -1,6 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { Model } from 'objection';
+
 import type { Logger } from '../logger.js';
 import { MIGRATIONS_DIR } from './paths.js';
 
@@ -43,6 +43,6 @@ export function createKnex(
       debug: () => undefined,
     },
   });
-  Model.knex(knex);
+
   return knex;
 }
