@@ -1,3 +1,4 @@
+import { contactDaysBetween } from '../users/contact-days.js';
 import type { Knex } from 'knex';
 import type { S3Storage } from '../shared/clients/s3.js';
 import { AlignerChange } from '../treatment/aligner-change-model.js';
@@ -46,6 +47,7 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
         .where({ status: 'uploaded' })
         .orderBy('created_at');
       const reminders = await remindersOf(trx, user.id);
+      const contactDays = await contactDaysBetween(trx, user.id, '0001-01-01', '9999-12-31');
       const hubspot = await trx('hubspot_contacts').where(byUser).first('contact_id', 'properties');
       const dentist = await currentDentist(trx, user.id);
       const requests = (await withDentist(trx)
@@ -60,6 +62,7 @@ export async function collectExport(knex: Knex, s3: S3Storage, user: User) {
         treatment_extensions: extensions.map(presentExtension),
         settings,
         wear_sessions: sessions.map(presentSession),
+        app_contact_days: contactDays,
         images: await Promise.all(images.map((image) => presentImage(image, s3))),
         notifications: reminders.map(presentReminder),
         hubspot_contact: hubspot

@@ -35,6 +35,7 @@ describe('GET /auth/users/{cognito_sub}/export', () => {
       wear_session_id: session.id,
     });
 
+    await app.deps.knex('app_contact_days').insert({ user_id: user.id, day: '2026-01-05' });
     const response = await app.request(`${base}/export`, { token });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toContain('attachment');
@@ -51,6 +52,8 @@ describe('GET /auth/users/{cognito_sub}/export', () => {
       wear_reminders: true,
       wear_reminder_after_minutes: 30,
     });
+    // With today's, recorded by the test's earlier requests.
+    expect(body.app_contact_days).toContain('2026-01-05');
     expect(body.wear_sessions.map((s) => s.id)).toEqual([session.id]);
     expect(body.notifications.map((n) => n.id)).toContain(reminder.id);
     expect(body).toHaveProperty('images', []);
