@@ -387,6 +387,8 @@ describe('the audit reports a route that gets authentication wrong', () => {
   it("one that serves another user's object", async () => {
     expect(await audit(FLAWED_ROUTES.unscopedObject)).toEqual([
       "GET /auth/users/:cognito_sub/images/:id/unscoped with another user's images id in :id, on the caller's own path: answered 200 , not 404 not_found",
+      // Served, so recorded as the caller's app contact: a refusal would have changed nothing.
+      "GET /auth/users/:cognito_sub/images/:id/unscoped with another user's images id in :id, on the caller's own path: changed app_contact_days",
     ]);
   });
 });

@@ -13,11 +13,11 @@ const WARN_EVERY_MS = 60_000;
 
 /**
  * Records the local day on which a user's app talks to the service (docs/resources.md#wear-stats),
- * for every authenticated request, at the cost of one statement per user and local day
- * per process (decision record 011): each process remembers until when the subject's
- * day is recorded. The write runs after the handler (a PUT of the profile may have
- * just created the user) and the answer does not wait for it: only past days are ever
- * judged by their contact, so today's need not be in Postgres before the answer. A
+ * for every authenticated request it carries out (a refused one changes nothing), at
+ * the cost of one statement per user and local day per process (decision record 011):
+ * each process remembers until when the subject's day is recorded. The write follows
+ * the handler (a PUT of the profile may have just created the user), and the answer
+ * waits for it, so that what a client was answered is in Postgres, contact included. A
  * failed write is retried by the subject's next request and never fails one.
  */
 export function recordAppContact(knex: Knex, logger: Logger): Middleware {
@@ -42,12 +42,11 @@ export function recordAppContact(knex: Knex, logger: Logger): Middleware {
     const { sub } = ctx.state.identity as JwtIdentity;
     const now = Date.now();
     if ((recordedUntil.get(sub) ?? 0) > now) return next();
+    await next();
+    // A refused request changes nothing (docs/conventions.md#errors), not even this.
+    if (ctx.status >= 400) return;
     if (recordedUntil.size >= MAX_REMEMBERED) recordedUntil.clear();
     recordedUntil.set(sub, now + IN_FLIGHT_MS);
-    try {
-      await next();
-    } finally {
-      void record(sub);
-    }
+    await record(sub);
   };
 }
