@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
+import type { WearStats } from '../../../src/wear/stats-computation.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createWearSession } from '../../support/factories.js';
 import { call, createTreatment, faithfulPatient, type Patient } from '../../support/wear-fixtures.js';
@@ -23,23 +24,7 @@ async function session(patient: Patient, startedAt: string | Date, endedAt: stri
 async function stats(patient: Patient, from: string, to: string) {
   const answer = await call(app, patient, 'GET', `/wear-stats?from=${from}&to=${to}`);
   expect(answer.status).toBe(200);
-  return answer.body as {
-    days: Array<{
-      date: string;
-      tracked_minutes: number;
-      out_minutes: number;
-      wear_minutes: number;
-      goal_minutes: number;
-      goal_met: boolean;
-      confirmed: boolean;
-    }>;
-    summary: {
-      average_wear_minutes: number | null;
-      current_streak_days: number;
-      tracked_days: number;
-      unconfirmed_days: number;
-    };
-  };
+  return answer.body as WearStats;
 }
 
 const day = (date: string, out: number, wear: number, goal: number) => ({

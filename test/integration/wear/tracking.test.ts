@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { startTestApp, tokenFor, type TestApp } from '../../support/app.js';
 import { waitFor } from '../../support/jobs.js';
+import type { WearStats as Stats } from '../../../src/wear/stats-computation.js';
 import { call, inContact, newPatient, type Patient } from '../../support/wear-fixtures.js';
 
 // Wear figures count tracked time only (docs/resources.md#wear-stats), tried as a new
@@ -15,26 +16,6 @@ beforeAll(async () => {
   app = await startTestApp();
 });
 afterAll(() => app.close());
-
-interface Day {
-  date: string;
-  tracked_minutes: number;
-  out_minutes: number;
-  wear_minutes: number;
-  goal_minutes: number;
-  goal_met: boolean;
-  confirmed: boolean;
-}
-
-interface Stats {
-  days: Day[];
-  summary: {
-    average_wear_minutes: number | null;
-    current_streak_days: number;
-    tracked_days: number;
-    unconfirmed_days: number;
-  };
-}
 
 const localDate = (instant: DateTime | Date) =>
   (instant instanceof Date ? DateTime.fromJSDate(instant) : instant).setZone(ZONE).toISODate()!;
