@@ -1,3 +1,4 @@
+import stringify from 'safe-stable-stringify';
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -28,16 +29,12 @@ export const idempotencyKeySchema = z
   .max(255)
   .regex(/^[\x20-\x7e]*$/, { error: 'must be printable ASCII characters' });
 
-/** JSON with object keys sorted, so that key order never makes two equal bodies differ. */
+/**
+ * JSON with object keys sorted, so that key order never makes two equal bodies differ
+ * (safe-stable-stringify: pino's own, deterministic for any JSON a client can send).
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return stringify(value) ?? 'null';
 }
 
 /** What makes two requests "the same": method, concrete path, query and body. */
