@@ -578,10 +578,13 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
     );
     expect(session.status).toBe(201);
 
+    // 70 s: once (of many runs, on a loaded machine) a row was still unsettled at 40 s; a
+    // job that failed during the outage waits out its backoff, or the next sweep (60 s grace).
     await waitFor(
       () => unsettledRows(db),
       (n) => n === 0,
-      40000,
+      70000,
+      'every row settled after Postgres came back',
     );
     const recoveredMs = Date.now() - restoredAt;
     await expectEverythingProcessed({ extensions: maybeCommitted, wear: 0 });
@@ -591,5 +594,5 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
         `API ready ${apiReadyMs} ms and worker ready ${workerReadyMs} ms after restore; ` +
         `all processed ${recoveredMs} ms after restore\n`,
     );
-  }, 90000);
+  }, 150000);
 });
