@@ -12,13 +12,16 @@ import { presentTreatment } from './present.js';
 import type { PutTreatmentBody, TreatmentReadResponse, TreatmentResponse } from './schema.js';
 import { alignerReadiness } from '../wear/aligner-readiness.js';
 import { MAX_STATS_RANGE_DAYS } from '../wear/stats-computation.js';
-import { loadWearDays } from '../wear/wear-stats.js';
+import { sessionsOverlapping } from '../wear/session-reads.js';
+import { rangeStats, type TrackingBasis } from '../wear/wear-stats.js';
 
 /**
  * `GET /treatment`: derived on the user's local today, so the numbers roll over at
- * their midnight. The app's most frequent read, so the user and the plan come in one
- * round trip: each query's round trip to Postgres costs more CPU than the rest of
- * the request (bench: get-treatment).
+ * their midnight, with how the current aligner has been worn (docs/resources.md#aligner-readiness).
+ * The app's most frequent read, so the user, the plan and what the wear figures of the
+ * current aligner's days need (its sessions as epoch seconds, the contact days around
+ * them) come in one prepared statement: each round trip to Postgres costs more CPU than
+ * the rest of the request (bench: get-treatment).
  */
 export async function readTreatment(
   knex: Knex,
@@ -26,28 +29,57 @@ export async function readTreatment(
   options: { silentDaysAllowed: number },
   now = new Date(),
 ): Promise<TreatmentReadResponse> {
+  const margin = options.silentDaysAllowed + 1;
+  // The current aligner's first day, a year back at most, less a day: every local
+  // midnight lies within a day of UTC's (see src/wear/wear-stats.ts, aroundDays).
+  const firstDay = knex.raw(`greatest(treatments.current_aligner_started_on, current_date - ?::int) - 1`, [
+    MAX_STATS_RANGE_DAYS,
+  ]);
+  const sessions = sessionsOverlapping(knex, knex.ref('users.id'), {
+    from: knex.raw('(?)::timestamp at time zone ?', [firstDay, 'UTC']),
+    to: knex.raw(`now() + interval '1 day'`),
+  }).select(
+    knex.raw(`json_build_array(date_part('epoch', started_at), date_part('epoch', ended_at)) as span`),
+  );
   const row = (await prepared(
     'read_treatment',
     knex('users')
       .leftJoin('treatments', 'treatments.user_id', 'users.id')
       .where('users.cognito_sub', cognitoSub)
       .whereNull('users.deleted_at')
-      .first('users.timezone as user_timezone', ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`)),
-  )) as (TreatmentRow & { user_timezone: string; user_id: string | null }) | undefined;
+      .first(
+        'users.timezone as user_timezone',
+        'users.created_at as registered_at',
+        ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`),
+        knex.raw(
+          '(select min(started_at) from wear_sessions w where w.user_id = users.id) as first_started_at',
+        ),
+        knex.raw(`(select coalesce(json_agg(s.span), '[]') from (?) s) as sessions`, [sessions]),
+        knex.raw(
+          `(select coalesce(json_agg(c.day), '[]') from app_contact_days c
+             where c.user_id = users.id and c.day >= (?) - ?::int) as contact_days`,
+          [firstDay, margin],
+        ),
+      ),
+  )) as
+    | (TreatmentRow &
+        Pick<TrackingBasis, 'registered_at' | 'first_started_at' | 'sessions' | 'contact_days'> & {
+          user_timezone: string;
+          user_id: string | null;
+        })
+    | undefined;
   if (!row) throw notFound(NO_PROFILE_YET);
   if (row.user_id === null) throw notFound(NO_PLAN_YET);
   const today = todayIn(row.user_timezone, now);
-  // The current aligner's days, a year at most (docs/resources.md#aligner-readiness).
   const from = maxDate(row.current_aligner_started_on, addDays(today, -(MAX_STATS_RANGE_DAYS - 1)));
-  const { days, goalMinutes } = await loadWearDays(
-    knex,
-    cognitoSub,
+  const { stats, goalMinutes } = rangeStats(
+    { ...row, timezone: row.user_timezone },
     { from, to: today, silentDaysAllowed: options.silentDaysAllowed },
     now,
   );
   return {
     ...presentTreatment(row, today),
-    current_aligner_wear: alignerReadiness(days, goalMinutes, today),
+    current_aligner_wear: alignerReadiness(stats.days, goalMinutes, today),
   };
 }
 

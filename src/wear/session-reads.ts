@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import { WearSession } from './model.js';
 import { notFound } from '../shared/errors.js';
 
-/** Half-open `[from, to)`; an open end is unbounded. */
+/** Half-open `[from, to)`; an open end is unbounded. Either end may be an SQL expression (in a subquery). */
 export interface InstantRange {
-  from?: Date;
-  to?: Date;
+  from?: Date | Knex.Raw;
+  to?: Date | Knex.Raw;
 }
 
 /**

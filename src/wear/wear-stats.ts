@@ -13,7 +13,6 @@ import {
   computeWearStats,
   trackingStart,
   type OutOfMouthSession,
-  type WearDay,
   type WearStats,
 } from './stats-computation.js';
 import { contactDaysBetween } from '../users/contact-days.js';
@@ -25,9 +24,10 @@ import { currentStreak } from './streak.js';
 export const DEFAULT_DAILY_WEAR_GOAL_MINUTES = 1320;
 
 /** A session's start and end (null while open) in epoch seconds. */
-type SessionSeconds = [number, number | null];
+export type SessionSeconds = [number, number | null];
 
-interface TrackingBasis {
+/** What the wear figures of a range are computed from, read in one statement. */
+export interface TrackingBasis {
   user_id: string;
   timezone: string;
   registered_at: Date;
@@ -119,9 +119,9 @@ async function sessionsForDays(
   return rows.map((row) => toSession([row.started_s, row.ended_s]));
 }
 
-type StatsRange = { from: LocalDate; to: LocalDate; silentDaysAllowed: number };
+export type StatsRange = { from: LocalDate; to: LocalDate; silentDaysAllowed: number };
 
-interface RangeStats {
+export interface RangeStats {
   basis: TrackingBasis;
   trackingStartsAt: Date | null;
   goalMinutes: number;
@@ -131,12 +131,20 @@ interface RangeStats {
 
 /** The range's days in one round trip (see trackingBasis). */
 async function loadRange(knex: Knex, cognitoSub: string, range: StatsRange, now: Date): Promise<RangeStats> {
-  const { from, to, silentDaysAllowed } = range;
-  const margin = silentDaysAllowed + 1;
-  const basis = await trackingBasis(knex, cognitoSub, aroundDays(from, to), {
-    from: addDays(from, -margin),
-    to: addDays(to, margin),
+  const margin = range.silentDaysAllowed + 1;
+  const basis = await trackingBasis(knex, cognitoSub, aroundDays(range.from, range.to), {
+    from: addDays(range.from, -margin),
+    to: addDays(range.to, margin),
   });
+  return rangeStats(basis, range, now);
+}
+
+/**
+ * The range's days and summary from its basis: the sessions around the range and the
+ * contact days from `silentDaysAllowed + 1` days before it to as many after.
+ */
+export function rangeStats(basis: TrackingBasis, range: StatsRange, now: Date): RangeStats {
+  const { from, to, silentDaysAllowed } = range;
   const zone = basis.timezone;
   const trackingStartsAt = trackingStart(
     {
@@ -159,17 +167,6 @@ async function loadRange(knex: Knex, cognitoSub: string, range: StatsRange, now:
     silentDaysAllowed,
   });
   return { basis, trackingStartsAt, goalMinutes, stats };
-}
-
-/** The days from `from` to `to` as GET /wear-stats has them, without following the streak. */
-export async function loadWearDays(
-  knex: Knex,
-  cognitoSub: string,
-  range: StatsRange,
-  now = new Date(),
-): Promise<{ days: WearDay[]; goalMinutes: number }> {
-  const { stats, goalMinutes } = await loadRange(knex, cognitoSub, range, now);
-  return { days: stats.days, goalMinutes };
 }
 
 /**
