@@ -54,10 +54,13 @@ describe('SIGTERM (docs/operations.md#shutdown)', () => {
       `PUT /auth/users/${sub} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${token}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
     );
+    // Fixed: nothing shows that the API has read the headers (no log, no metric until the
+    // answer); 200 ms on loopback is ample, and a request it had not read would fail the test.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const signalled = Date.now();
     api.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The rest of the body arrives once the API is shutting down.
+    await api.waitForLog('shutting down');
     socket.write(body.slice(10));
     await closed;
 
@@ -121,7 +124,8 @@ describe('SIGTERM under load (docs/dispatch.md, docs/operations.md#shutdown)', (
     const worker = stack.worker;
     worker.child.kill('SIGTERM');
     await worker.waitForLog('shutting down');
-    // The answers come while the worker is stopping: it must wait for them.
+    // The answers come while the worker is stopping: it must wait for them. Fixed on
+    // purpose: a stop that did not wait would have exited within these 500 ms.
     await new Promise((resolve) => setTimeout(resolve, 500));
     proxy.release();
     expect(await worker.exited).toEqual({ code: 0, signal: null });
@@ -165,7 +169,8 @@ describe('SIGTERM under load (docs/dispatch.md, docs/operations.md#shutdown)', (
     expect([...creates.keys()].sort()).toEqual(final.map((row) => row.id).sort());
     expect([...creates.values()].every((n) => n === 1)).toBe(true);
 
-    // Long enough for the new worker's stall checks to have run a few times (lock 4 s, checks every 2 s).
+    // Fixed on purpose, a window in which nothing may stall: long enough for the new
+    // worker's stall checks to have run a few times (lock 4 s, checks every 2 s).
     await new Promise((resolve) => setTimeout(resolve, 7000));
     for (const queue of ['reminders', 'maintenance', 'accounts', 'dentist-requests'])
       expect(await stalledJobIds(stack.queuePrefix, queue)).toEqual([]);
@@ -195,6 +200,7 @@ describe('SIGTERM under load (docs/dispatch.md, docs/operations.md#shutdown)', (
         return { socket, rest: body.slice(10), closed, response: () => response };
       }),
     );
+    // Fixed, as above: the API shows nothing of having read the headers.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const signalled = Date.now();
     api.child.kill('SIGTERM');

@@ -350,6 +350,7 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
           phase,
           asPatient(patient, 'POST', '/wear-sessions', { reason: 'meal' }),
         );
+        // Fixed think times (here and below): the pace of a phone's traffic, not a wait for anything.
         await sleep(40);
         if (started.status === 201)
           await recorded(
@@ -372,6 +373,7 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
       );
 
     await changeDentist(patients[2]!);
+    // Fixed phases: 1.5 s of traffic before the cut, OUTAGE_MS of outage, 2 s after it.
     await sleep(1500);
     await redisProxy.cut();
     phase = 'outage';
@@ -509,7 +511,8 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
       ['webhook', () => deliverWebhook([hubspotEvent({ objectId: 123456 })])],
     ];
     const refused: string[] = [];
-    // Right after the cut (pooled connections just reset) and once new connections are refused.
+    // Right after the cut (pooled connections just reset) and, 2 s into the outage (fixed:
+    // a moment of the outage, not a wait for anything), once new connections are refused.
     for (const round of [0, 1]) {
       if (round === 1) await sleep(2000);
       for (const [what, probe] of probes) {
@@ -537,6 +540,7 @@ describe('outages (API and worker processes behind cut-able proxies)', () => {
     });
     expect((await send(stack.base, 'GET', '/health')).status).toBe(200);
 
+    // The outage lasts OUTAGE_MS (fixed: the fault's length).
     await sleep(Math.max(0, cutAt + OUTAGE_MS - Date.now()));
     await postgresProxy.restore();
     const restoredAt = Date.now();

@@ -117,13 +117,14 @@ export class FaultyUpstream {
         // Any other fault comes after the upstream acted.
         const [status, body] = this.act(operation, key);
         if (fault === 'timeout') {
+          // The fault: no answer for HOLD_MS (a fixed time, past the client's timeout), then a close.
           setTimeout(() => res.destroy(), HOLD_MS).unref();
           return;
         }
         if (fault === 'reset') {
           res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
           res.write(body.slice(0, Math.floor(body.length / 2)));
-          // Let the half body leave, then an RST instead of the rest.
+          // Let the half body leave, then an RST instead of the rest (a fixed 20 ms: the fault's shape).
           setTimeout(() => req.socket.resetAndDestroy(), 20);
           return;
         }

@@ -49,6 +49,7 @@ export class HoldingProxy {
           const answer = await this.forward(req.headers, call);
           call.status = answer.status;
           call.answer = answer.body;
+          // A fixed delay on purpose (delay()): the late answer a test asked for.
           if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
           await this.gate;
           if (call.callerGone || res.destroyed || req.socket.destroyed) {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './jobs.js';
 import { startTestRedisServer, type TestRedisServer } from './redis-server.js';
 import type { TestCertificates } from './tls.js';
 
@@ -34,8 +35,6 @@ function parseNodes(text: string): NodeLine[] {
       };
     });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface TestRedisCluster {
   servers: TestRedisServer[];
@@ -83,13 +82,13 @@ export async function startTestRedisCluster(
     (await Promise.all(among.map((server) => cli(server.port, 'cluster', 'info')))).every((info) =>
       info.includes('cluster_state:ok'),
     );
-  const waitUntil = async (what: string, done: () => Promise<boolean>, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await done().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`Redis cluster: ${what} not within ${timeoutMs} ms`);
-      await sleep(50);
-    }
-  };
+  const waitUntil = (what: string, done: () => Promise<boolean>, timeoutMs = 20_000) =>
+    waitFor(
+      () => done().catch(() => false),
+      (met) => met,
+      timeoutMs,
+      `Redis cluster: ${what}`,
+    );
 
   try {
     const started = await Promise.allSettled(

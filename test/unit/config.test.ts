@@ -1,5 +1,3 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -380,38 +378,4 @@ describe('loadConfig: Redis Cluster and TLS', () => {
     expect(error.message).toContain(reason);
     expect(error.message).not.toMatch(/[\r\n]/);
   });
-});
-
-describe('the API entry point with a malformed value', () => {
-  const entry = path.join(ROOT, 'dist/api/main.js');
-  let cwd: string;
-
-  beforeAll(async () => {
-    if (!existsSync(entry)) {
-      const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-      if (!existsSync(entry)) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
-    }
-    // An empty working directory: no .env is read, so only the environment below counts.
-    cwd = await mkdtemp(path.join(os.tmpdir(), 'aligner-config-'));
-  }, 120_000);
-  afterAll(() => rm(cwd, { recursive: true, force: true }));
-
-  it('exits with code 1 and a single stderr line naming the variable', async () => {
-    const child = spawn(process.execPath, [entry], {
-      cwd,
-      env: { PATH: process.env.PATH, LOG_FORMAT: 'xml' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code).toBe(1);
-    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('LOG_FORMAT');
-    expect(lines[0]).toContain('json or pretty');
-    expect(stdout).toBe('');
-  }, 30_000);
 });

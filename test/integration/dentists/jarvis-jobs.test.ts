@@ -247,6 +247,7 @@ describe('retries (processor on a given attempt)', () => {
 
   it('a timeout is retried: the row stays pending with the attempt recorded, and the retry submits', async () => {
     const request = await newRequest();
+    // The fault: Jarvis answers after the client's 100 ms timeout.
     changeDentist()
       .delay(500)
       .reply(200, { ticket: { id: 'too-late' } });
@@ -268,6 +269,7 @@ describe('retries (processor on a given attempt)', () => {
 
   it('a timeout on the last attempt ends failed', async () => {
     const request = await newRequest();
+    // The fault: Jarvis answers after the client's 100 ms timeout.
     changeDentist().delay(500).reply(200, {});
     await expect(
       processSubmitDentistChange(fakeJob(request.id, 7, 8), context({ timeoutMs: 100 })),
@@ -277,6 +279,7 @@ describe('retries (processor on a given attempt)', () => {
 
   it('409 after a timed-out attempt → submitted with no ticket id and a note (our call most likely went through)', async () => {
     const request = await newRequest();
+    // The fault: Jarvis answers after the client's 100 ms timeout.
     changeDentist()
       .delay(500)
       .reply(200, { ticket: { id: 'lost' } });
@@ -307,6 +310,7 @@ describe('retries (processor on a given attempt)', () => {
 
   it('409 after a lost call and then a 500 still counts the lost call', async () => {
     const request = await newRequest();
+    // The fault: Jarvis answers after the client's 100 ms timeout.
     changeDentist().delay(500).reply(200, {});
     await expect(
       processSubmitDentistChange(fakeJob(request.id, 0, 8), context({ timeoutMs: 100 })),

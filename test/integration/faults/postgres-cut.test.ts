@@ -6,7 +6,8 @@ import { TEST_INTERNAL_KEYS } from '../../support/config.js';
 import { createTestDatabase } from '../../support/database.js';
 import { createTreatment } from '../../support/factories.js';
 import { call, newPatient, type Patient } from '../../support/patients.js';
-import { ADMIN_URL } from '../../support/postgres.js';
+import { waitFor } from '../../support/jobs.js';
+import { ADMIN_URL, withAdminClient } from '../../support/postgres.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
 // Postgres going away in the middle of requests (docs/conventions.md#errors: no input may produce a 500;
@@ -36,11 +37,13 @@ const slowTransaction = defineRoute({
 let app: TestApp;
 let proxy: TcpProxy;
 let dropDatabase: () => Promise<void>;
+let databaseName: string;
 const patients: Patient[] = [];
 
 beforeAll(async () => {
   const database = await createTestDatabase();
   dropDatabase = database.drop;
+  databaseName = database.name;
   const real = new URL(ADMIN_URL);
   proxy = await new TcpProxy(Number(real.port || 5432), real.hostname).start();
   const proxied = new URL(database.url);
@@ -66,7 +69,21 @@ describe('Postgres cut under in-flight requests', () => {
       method: 'POST',
       headers: { 'x-api-key': TEST_INTERNAL_KEYS[0] },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Cut once the transaction is open: its one-second statement is running.
+    await waitFor(
+      () =>
+        withAdminClient(async (client) => {
+          const { rows } = await client.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+              where datname = $1 and state = 'active' and query = 'select pg_sleep(1)'`,
+            [databaseName],
+          );
+          return rows[0]!.n;
+        }),
+      (running) => running > 0,
+      5000,
+      'the slow transaction running',
+    );
     await proxy.cut();
     const response = await pending;
     await proxy.restore();
@@ -92,12 +109,23 @@ describe('Postgres cut under in-flight requests', () => {
     const span = Date.now() - started;
     for (let round = 0; round < ROUNDS; round += 1) {
       const running = burst();
-      // Cut at a different moment of the burst each round: before, during and after its statements.
+      // Cut at a different moment of the burst each round: before, during and after its
+      // statements (a fixed delay on purpose: it is where the fault lands).
       await new Promise((resolve) => setTimeout(resolve, (span * round) / ROUNDS));
       await proxy.cut();
       answers.push(...(await Promise.all(running)));
       await proxy.restore();
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The next round starts once a statement gets through to Postgres again.
+      await waitFor(
+        () =>
+          app.deps.knex.raw('select 1').then(
+            () => true,
+            () => false,
+          ),
+        (through) => through,
+        10000,
+        'Postgres reachable again',
+      );
     }
 
     const statuses = answers.map(({ answer }) => answer.status);

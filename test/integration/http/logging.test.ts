@@ -20,6 +20,7 @@ const testRoutes: AnyRoute[] = [
     responses: { 200: { description: 'Always' } },
     handler: async (ctx, _input, deps) => {
       deps.logger.info('handler started');
+      // A timer on purpose: the request's log context must survive an await across it.
       await new Promise((resolve) => setTimeout(resolve, 5));
       await deps.knex.raw('select 1');
       deps.logger.child({ component: 'child' }).warn('after awaiting');

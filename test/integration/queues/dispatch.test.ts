@@ -179,6 +179,7 @@ describe('worker runtime', () => {
 
         process: async () => {
           startedResolve();
+          // A deliberately slow job (fixed): the stop must wait these 1.5 s out.
           await new Promise((resolve) => setTimeout(resolve, 1500));
           finished = true;
         },

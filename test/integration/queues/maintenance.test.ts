@@ -52,6 +52,7 @@ describe('maintenance loop', () => {
     };
     const workers = [loopWith(task, 100), loopWith(task, 100), loopWith(task, 100)];
     for (const { loop } of workers) loop.start();
+    // Fixed on purpose: the runs in a known span of time are what is counted.
     await new Promise((resolve) => setTimeout(resolve, 4500));
     // Each worker's first look is a catch-up of its own (a worker starting may follow an incident).
     const firstLooks = runs.filter((run) => run.catchUp).length;
@@ -64,6 +65,7 @@ describe('maintenance loop', () => {
     // Redis forgets every key of this deployment (its queues and the marker).
     await deleteKeys(app.config.QUEUE_PREFIX);
     const forgotAt = Date.now();
+    // Fixed on purpose, as above: the runs in 2.5 s after the loss are counted.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     for (const { loop } of workers) await loop.stop();
     const after = runs.filter((run) => run.at >= forgotAt);

@@ -277,10 +277,12 @@ describe('on a Redis Cluster', () => {
             index,
             call(app, patient, 'POST', '/dentist-change-requests', { dentist_id: DENTIST_ID }),
           );
+        // The pace of each patient's traffic: a fixed think time, as a phone has.
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     });
 
+    // Fixed: the traffic runs 1.5 s before the failover, so jobs are in flight when the primary dies.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const primary = await cluster.primaryFor(slotKey());
     phase = 'failover';
@@ -288,6 +290,7 @@ describe('on a Redis Cluster', () => {
     const { promoted, failoverMs } = await cluster.killPrimary(primary);
     const failoverEndedAt = Date.now();
     phase = 'after';
+    // Fixed: the traffic goes on 2.5 s against the promoted replica before it stops.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     stop = true;
     await Promise.all(traffic);

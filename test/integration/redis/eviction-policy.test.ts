@@ -94,7 +94,15 @@ describe('maxmemory-policy at start-up', () => {
     const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${port}` }, 'producer', logger);
     clients.push(redis);
     expect(Date.now() - started).toBeLessThan(100);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Wait for retries, not for a time: three connection attempts have failed.
+    let failedAttempts = 0;
+    redis.on('error', () => (failedAttempts += 1));
+    await waitFor(
+      async () => failedAttempts,
+      (failed) => failed >= 3,
+      10000,
+      'failed connection attempts',
+    );
     // The connection failure is logged once, not once per retry.
     expect(
       logs.entries().filter((entry) => entry.msg === 'Redis connection failed; retrying until it answers'),

@@ -214,6 +214,7 @@ describe('schedule job (processor on a given attempt)', () => {
   it('treats a timeout as retryable, and the retry sends the same idempotency key', async () => {
     const reminder = await newReminder();
     const bodies: unknown[] = [];
+    // The fault: OneSignal answers after the client's 100 ms timeout.
     expectCreate(reminder, bodies).delay(500).reply(200, { id: 'late' });
     await expect(processScheduleReminder(fakeJob(reminder.id, 0), context(100))).rejects.toThrow(
       /ETIMEDOUT|timeout/i,

@@ -83,6 +83,7 @@ class FaultInjector {
 
   /** Answers the fault (true) or waits out a slow one and lets the stub act (false). */
   async apply(fault: Fault, res: ServerResponse): Promise<boolean> {
+    // The 'slow' fault is a fixed delay: the answer the client's timeout must survive or cut.
     if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, this.plan.slowMs));
     if (fault === 'error') {
       send(res, 500, { errors: ['injected failure'] });

@@ -54,6 +54,7 @@ export class JarvisStub {
         };
         const scripted = this.script.shift();
         if (scripted) {
+          // A scripted slow answer: a fixed delay is the behaviour a test asked for.
           if (scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
           return send(scripted.status, scripted.body ?? {});
         }
