@@ -1,20 +1,11 @@
-import type { LocalDate } from '../shared/time/local-time.js';
-import type { TreatmentPlan, TreatmentStatus } from './plan-rules.js';
+import type { TreatmentPlan } from './plan-rules.js';
 
 /**
  * A user's treatment plan and where they are in it (docs/resources.md#treatment); one per user,
  * keyed by the user. Dates are `YYYY-MM-DD` strings (db/knex.ts keeps them so).
  */
-export interface Treatment {
+export interface Treatment extends TreatmentPlan {
   user_id: string;
-  status: TreatmentStatus;
-  total_aligners: number;
-  current_aligner: number;
-  change_interval_days: number;
-  started_on: LocalDate;
-  current_aligner_started_on: LocalDate;
-  daily_wear_goal_minutes: number;
-  extension_days: number;
   created_at: Date;
   updated_at: Date;
 }
