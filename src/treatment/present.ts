@@ -1,12 +1,12 @@
 import type { AlignerChange } from './aligner-change-model.js';
-import { planOf, type TreatmentRow } from './model.js';
+import { planOf, type Treatment } from './model.js';
 import type { TreatmentExtension } from './extension-model.js';
 import type { LocalDate } from '../shared/time/local-time.js';
 import { deriveTreatment } from './plan-rules.js';
 import type { TreatmentResponse } from './schema.js';
 
 /** The plan as stored plus what follows from it on `today` (the user's local date). */
-export function presentTreatment(treatment: TreatmentRow, today: LocalDate): TreatmentResponse {
+export function presentTreatment(treatment: Treatment, today: LocalDate): TreatmentResponse {
   const plan = planOf(treatment);
   return {
     ...plan,

@@ -36,12 +36,27 @@ export const wearSessionParams = cognitoSubParams.extend({
 });
 
 // Strict: a field the schema does not know (`user_id`, `end_at`…) is an error, never ignored.
-export const startSessionBody = z.strictObject({
-  /** Chosen by the app so that a retry is recognised (docs/resources.md#wear-sessions). */
-  id: z.uuid({ error: 'must be a UUID' }).optional(),
-  started_at: sessionTime.optional(),
-  reason: reason.optional(),
-});
+export const startSessionBody = z
+  .strictObject({
+    /** Chosen by the app so that a retry is recognised (docs/resources.md#wear-sessions). */
+    id: z.uuid({ error: 'must be a UUID' }).optional(),
+    started_at: sessionTime.optional(),
+    /** A session logged after the fact, already over (docs/resources.md#wear-sessions). */
+    ended_at: sessionTime.optional(),
+    reason: reason.optional(),
+  })
+  .refine((body) => body.ended_at === undefined || body.started_at !== undefined, {
+    error: 'a session logged with ended_at needs its started_at',
+    path: ['started_at'],
+    when: (payload) => payload.issues.length === 0,
+  })
+  .refine(
+    (body) =>
+      body.ended_at === undefined ||
+      body.started_at === undefined ||
+      Date.parse(body.ended_at) > Date.parse(body.started_at),
+    { error: 'must be after started_at', path: ['ended_at'], when: (payload) => payload.issues.length === 0 },
+  );
 export type StartSessionBody = z.output<typeof startSessionBody>;
 
 // `ended_at` cannot go back to null: a session is not reopened (start a new one instead).

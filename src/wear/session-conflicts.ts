@@ -19,16 +19,23 @@ export const overlappingSession = (fields: readonly string[]) =>
   });
 
 /**
- * Why a new (open) session was refused. Both the partial unique index and the
- * exclusion constraint can fire when a session is already open (which one depends on
- * the index order), so the answer is decided from the state after the failure, not
- * from the constraint name: while any session is open, a start is 409
- * `session_already_open` (end that one first); otherwise it overlaps a recorded
- * session (it starts inside one, or before one and so would run into it) → 422.
+ * Why a new session was refused. A session logged already over can only overlap one
+ * recorded (422). For an open one, both the partial unique index and the exclusion
+ * constraint can fire when a session is already open (which one depends on the index
+ * order), so the answer is decided from the state after the failure, not from the
+ * constraint name: while any session is open, a start is 409 `session_already_open`
+ * (end that one first); otherwise it overlaps a recorded session (it starts inside one,
+ * or before one and so would run into it) → 422.
  */
-export async function explainStartFailure(knex: Knex, userId: string, error: unknown): Promise<unknown> {
+export async function explainStartFailure(
+  knex: Knex,
+  userId: string,
+  error: unknown,
+  sent: { ended_at?: string },
+): Promise<unknown> {
   const oneOpen = violated(error, '23505', WEAR_SESSION_CONSTRAINTS.oneOpenPerUser);
   const overlap = violated(error, '23P01', WEAR_SESSION_CONSTRAINTS.noOverlap);
+  if (sent.ended_at !== undefined && overlap) return overlappingSession(['started_at', 'ended_at']);
   if (!oneOpen && !overlap) return error;
   const open = await knex('wear_sessions').where({ user_id: userId }).whereNull('ended_at').first('id');
   if (oneOpen || open) return sessionAlreadyOpen();

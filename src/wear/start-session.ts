@@ -12,7 +12,8 @@ import type { StartSessionBody } from './schema.js';
 
 /**
  * `POST /wear-sessions` (docs/resources.md#wear-sessions): starts an open session and plans its wear reminder
- * (docs/reminders.md#wear-reminders) in the same transaction. A client id already stored is a retry: the
+ * (docs/reminders.md#wear-reminders) in the same transaction, or logs one already over
+ * (`ended_at`: the app forgot it, or was offline), which has no reminder. A client id already stored is a retry: the
  * stored session is the answer whatever the retry says (the first write wins), and
  * another user's id is a 404 like any object of theirs (docs/auth.md#object-ownership).
  *
@@ -45,6 +46,7 @@ export async function startSession(
           id,
           user_id: userId,
           started_at: body.started_at ? new Date(body.started_at) : now,
+          ended_at: body.ended_at ? new Date(body.ended_at) : null,
           reason: body.reason ?? null,
         })
         // A concurrent retry with the same id stored it first: answered below, not an error.
@@ -55,7 +57,7 @@ export async function startSession(
       return row;
     });
   } catch (error) {
-    throw await explainStartFailure(knex, userId, error);
+    throw await explainStartFailure(knex, userId, error, body);
   }
   if (inserted) return { session: inserted, created: true };
   const stored = await findSession(knex, id);

@@ -181,14 +181,17 @@ function dayFrame(date: LocalDate, zone: string, trackingMinute: number, nowMinu
  * a goal longer than the day is capped at the day, so wearing it all day meets it. On
  * the day tracking began, the goal is the same share of the day as was tracked.
  */
+function dayGoalMinutes(goalMinutes: number, fullDayMinutes: number, trackableMinutes: number): number {
+  const dailyGoal = Math.min(goalMinutes, fullDayMinutes);
+  return trackableMinutes === fullDayMinutes
+    ? dailyGoal
+    : Math.round((dailyGoal * trackableMinutes) / fullDayMinutes);
+}
+
 function toWearDay(frame: DayFrame, outMinutes: number, goalMinutes: number, confirmed: boolean): WearDay {
   const tracked_minutes = frame.counted.end - frame.counted.start;
   const wear_minutes = tracked_minutes - outMinutes;
-  const dailyGoal = Math.min(goalMinutes, frame.fullDayMinutes);
-  const goal_minutes =
-    frame.trackableMinutes === frame.fullDayMinutes
-      ? dailyGoal
-      : Math.round((dailyGoal * frame.trackableMinutes) / frame.fullDayMinutes);
+  const goal_minutes = dayGoalMinutes(goalMinutes, frame.fullDayMinutes, frame.trackableMinutes);
   return {
     date: frame.date,
     tracked_minutes,
@@ -198,6 +201,40 @@ function toWearDay(frame: DayFrame, outMinutes: number, goalMinutes: number, con
     goal_met: wear_minutes >= goal_minutes,
     confirmed,
   };
+}
+
+/** A complete past day's figures as the daily rollup keeps them (src/wear/daily-rollup.ts). */
+export interface SettledDayFigures {
+  date: LocalDate;
+  dayMinutes: number;
+  trackedMinutes: number;
+  outMinutes: number;
+  confirmed: boolean;
+}
+
+/**
+ * The day of a rollup row, judged against today's goal: the goal is not stored, so
+ * a change of goal applies to the past as it does when the day is computed from
+ * sessions. A complete day was trackable for exactly as long as it was tracked.
+ */
+export function settledWearDay(figures: SettledDayFigures, goalMinutes: number): WearDay {
+  const wear_minutes = figures.trackedMinutes - figures.outMinutes;
+  const goal_minutes = dayGoalMinutes(goalMinutes, figures.dayMinutes, figures.trackedMinutes);
+  return {
+    date: figures.date,
+    tracked_minutes: figures.trackedMinutes,
+    out_minutes: figures.outMinutes,
+    wear_minutes,
+    goal_minutes,
+    goal_met: wear_minutes >= goal_minutes,
+    confirmed: figures.confirmed,
+  };
+}
+
+/** A day's length in minutes, in its zone (1380 or 1500 on a DST change). */
+export function dayLengthMinutes(date: LocalDate, zone: string): number {
+  const bounds = localDayBounds(date, zone);
+  return nearestMinute(bounds.end) - nearestMinute(bounds.start);
 }
 
 /**
@@ -273,15 +310,22 @@ function countedDates(input: WearStatsInput, today: LocalDate): LocalDate[] {
   return listLocalDates(maxDate(input.from, trackingStartsOn), minDate(input.to, today));
 }
 
+/** The summary of `days` (contiguous, oldest first), its streak seen inside them only. */
+export function summarizeWearDays(days: readonly WearDay[], today: LocalDate): WearSummary {
+  return {
+    average_wear_minutes: averageWearMinutes(days, today),
+    current_streak_days: currentStreakDays(days, today),
+    tracked_days: days.filter((day) => day.tracked_minutes > 0).length,
+    unconfirmed_days: days.filter((day) => !day.confirmed).length,
+  };
+}
+
 /**
- * GET /wear-stats. Days are the user's local calendar days (23 h and 25 h at DST
- * changes); today counts up to now (whole minutes elapsed) and its goal is met only
- * once reached; days after today and days before tracking began are left out of
- * `days` and of the summary. The streak only sees the requested range: for one that
- * is not cut short by the range, pass the range from the start of tracking to today
- * with every session in it (days without sessions count as fully worn).
+ * The days of GET /wear-stats. Days are the user's local calendar days (23 h and 25 h
+ * at DST changes); today counts up to now (whole minutes elapsed) and its goal is met
+ * only once reached; days after today and days before tracking began are left out.
  */
-export function computeWearStats(input: WearStatsInput): WearStats {
+export function computeWearDays(input: WearStatsInput): WearDay[] {
   const today = todayIn(input.zone, input.now);
   const nowMinute = Math.floor(input.now.getTime() / MS_PER_MINUTE);
   const dates = countedDates(input, today);
@@ -298,16 +342,18 @@ export function computeWearStats(input: WearStatsInput): WearStats {
           trackingStartsOn: localDateOf(input.trackingStartsAt, input.zone),
           today,
         });
-  const days = frames.map((frame, index) =>
+  return frames.map((frame, index) =>
     toWearDay(frame, outMinutes[index] ?? 0, input.goalMinutes, !unconfirmed.has(frame.date)),
   );
-  return {
-    days,
-    summary: {
-      average_wear_minutes: averageWearMinutes(days, today),
-      current_streak_days: currentStreakDays(days, today),
-      tracked_days: days.filter((day) => day.tracked_minutes > 0).length,
-      unconfirmed_days: days.filter((day) => !day.confirmed).length,
-    },
-  };
+}
+
+/**
+ * GET /wear-stats from sessions: the days (see computeWearDays) and their summary. The
+ * streak only sees the requested range: for one that is not cut short by the range,
+ * pass the range from the start of tracking to today with every session in it (days
+ * without sessions count as fully worn).
+ */
+export function computeWearStats(input: WearStatsInput): WearStats {
+  const days = computeWearDays(input);
+  return { days, summary: summarizeWearDays(days, todayIn(input.zone, input.now)) };
 }

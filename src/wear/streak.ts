@@ -1,12 +1,5 @@
 import { addDays, localDateOf, maxDate, todayIn, type LocalDate } from '../shared/time/local-time.js';
-import {
-  computeWearStats,
-  currentStreakDays,
-  keepsStreak,
-  MAX_STATS_RANGE_DAYS,
-  type OutOfMouthSession,
-  type WearDay,
-} from './stats-computation.js';
+import { currentStreakDays, keepsStreak, MAX_STATS_RANGE_DAYS, type WearDay } from './stats-computation.js';
 
 /**
  * How far back a streak is followed. Days without a session count as worn, so a
@@ -21,17 +14,9 @@ const FIRST_STRETCH_DAYS = 31;
 export interface StreakBasis {
   zone: string;
   now: Date;
-  goalMinutes: number;
   trackingStartsAt: Date | null;
-  silentDaysAllowed: number;
-  /**
-   * The sessions overlapping the local days `first`..`last` (both included), and the
-   * days of contact around them (`silentDaysAllowed` days on each side at least).
-   */
-  loadStretch: (
-    first: LocalDate,
-    last: LocalDate,
-  ) => Promise<{ sessions: OutOfMouthSession[]; contactDays: ReadonlySet<LocalDate> }>;
+  /** The days `first`..`last` (both included) as GET /wear-stats shows them. */
+  loadDays: (first: LocalDate, last: LocalDate) => Promise<WearDay[]>;
 }
 
 /**
@@ -59,19 +44,7 @@ export async function currentStreak(
   while (stretch || last >= earliest) {
     if (!stretch) {
       const first = maxDate(earliest, addDays(last, -(length - 1)));
-      const { sessions, contactDays } = await basis.loadStretch(first, last);
-      const { days } = computeWearStats({
-        sessions,
-        zone: basis.zone,
-        from: first,
-        to: last,
-        now: basis.now,
-        goalMinutes: basis.goalMinutes,
-        trackingStartsAt: basis.trackingStartsAt,
-        contactDays,
-        silentDaysAllowed: basis.silentDaysAllowed,
-      });
-      stretch = { first, days };
+      stretch = { first, days: await basis.loadDays(first, last) };
       length = Math.min(MAX_STATS_RANGE_DAYS, length * 2);
     }
     streak += currentStreakDays(stretch.days, today);

@@ -1,179 +1,139 @@
 import type { Knex } from 'knex';
-import { prepared } from '../shared/db/prepared.js';
+import { preparedTemplate } from '../shared/db/prepared.js';
 import { notFound } from '../shared/errors.js';
 import {
   addDays,
   localDateOf,
-  localDayBounds,
   maxDate,
+  minDate,
   todayIn,
   type LocalDate,
 } from '../shared/time/local-time.js';
+import { NO_PROFILE_YET } from '../users/profile.js';
+import { rolledDaysBetween, rolledWearDay, sessionFromSeconds, settledDays } from './daily-rollup.js';
 import {
-  computeWearStats,
+  computeWearDays,
+  summarizeWearDays,
   trackingStart,
-  type OutOfMouthSession,
+  type WearDay,
   type WearStats,
 } from './stats-computation.js';
-import { contactDaysBetween } from '../users/contact-days.js';
-import { NO_PROFILE_YET } from '../users/profile.js';
-import { sessionsOverlapping, type InstantRange } from './session-reads.js';
 import { currentStreak } from './streak.js';
+import { selectTrackingBasis, type TrackingBasis, type TrackingColumns } from './tracking-basis.js';
 
 /** docs/resources.md#wear-stats: the goal when the user has no treatment (the column's own default). */
 export const DEFAULT_DAILY_WEAR_GOAL_MINUTES = 1320;
 
-/** A session's start and end (null while open) in epoch seconds. */
-export type SessionSeconds = [number, number | null];
+const readTrackingBasis = preparedTemplate<{
+  cognitoSub: string;
+  from: LocalDate;
+  to: LocalDate;
+  silentDaysAllowed: number;
+  contactMargin: number;
+}>('wear_stats_basis', (knex, parameter) =>
+  selectTrackingBasis(
+    knex,
+    knex('users as u')
+      .leftJoin('treatments as t', 't.user_id', 'u.id')
+      .where('u.cognito_sub', parameter('cognitoSub'))
+      .whereNull('u.deleted_at')
+      .select(
+        'u.id as user_id',
+        'u.timezone',
+        'u.created_at as registered_at',
+        't.started_on',
+        't.daily_wear_goal_minutes',
+      ),
+    'u.id',
+    {
+      first: knex.raw('?::date', [parameter('from')]),
+      last: knex.raw('?::date', [parameter('to')]),
+      contactMargin: parameter('contactMargin'),
+    },
+    parameter('silentDaysAllowed'),
+  ),
+);
 
-/** What the wear figures of a range are computed from, read in one statement. */
-export interface TrackingBasis {
-  user_id: string;
-  timezone: string;
-  registered_at: Date;
-  started_on: LocalDate | null;
-  daily_wear_goal_minutes: number | null;
-  first_started_at: Date | null;
-  /** The sessions overlapping `around` (see aroundDays). */
-  sessions: SessionSeconds[];
-  /** The days of contact from `contactFrom` to `contactTo`. */
-  contact_days: LocalDate[];
-}
-
-/**
- * Instants that hold the local days `from`..`to` in any zone. The zone is not known
- * before the user is read, but every local midnight lies within 14 hours of UTC's
- * (UTC−12 to UTC+14), so a day of margin on each side holds them all; the few
- * sessions read beyond the days fall outside every day's window and count for none.
- */
-function aroundDays(from: LocalDate, to: LocalDate): InstantRange {
-  return {
-    from: localDayBounds(addDays(from, -1), 'UTC').start,
-    to: localDayBounds(addDays(to, 2), 'UTC').start,
-  };
-}
-
-/**
- * The user, their treatment's start and goal, their first session's start and the
- * sessions around the requested days, in one round trip: each query costs a round
- * trip to Postgres, the largest part of a request's CPU (bench: get-wear-stats-90d).
- * The sessions come as one JSON array of epoch seconds: the driver parses it with
- * one JSON.parse, where timestamptz strings cost about a microsecond each.
- */
-async function trackingBasis(
-  knex: Knex,
-  cognitoSub: string,
-  around: InstantRange,
-  contacts: { from: LocalDate; to: LocalDate },
-): Promise<TrackingBasis> {
-  const spans = sessionsOverlapping(knex, knex.ref('u.id'), around).select(
-    knex.raw(`json_build_array(date_part('epoch', started_at), date_part('epoch', ended_at)) as span`),
-  );
-  const { rows } = (await prepared(
-    'wear_stats_basis',
-    knex.raw(
-      `select u.id as user_id, u.timezone, u.created_at as registered_at, t.started_on,
-            t.daily_wear_goal_minutes,
-            (select min(started_at) from wear_sessions w where w.user_id = u.id) as first_started_at,
-            (select coalesce(json_agg(s.span), '[]') from (?) s) as sessions,
-            (select coalesce(json_agg(c.day), '[]') from app_contact_days c
-              where c.user_id = u.id and c.day between ?::date and ?::date) as contact_days
-       from users u left join treatments t on t.user_id = u.id
-      where u.cognito_sub = ? and u.deleted_at is null`,
-      [spans, contacts.from, contacts.to, cognitoSub],
-    ),
-  )) as { rows: TrackingBasis[] };
-  const basis = rows[0];
+/** The user (by their subject), their plan's start and goal, and the range's tracking basis, in one statement. */
+async function trackingBasis(knex: Knex, cognitoSub: string, range: StatsRange): Promise<TrackingBasis> {
+  const { rows } = (await readTrackingBasis(knex, {
+    cognitoSub,
+    from: range.from,
+    to: range.to,
+    silentDaysAllowed: range.silentDaysAllowed,
+    contactMargin: range.silentDaysAllowed + 1,
+  })) as { rows: TrackingBasis[] };
+  const [basis] = rows;
   if (!basis) throw notFound(NO_PROFILE_YET);
   return basis;
-}
-
-const fromEpochSeconds = (seconds: number) => new Date(Math.round(seconds * 1000));
-
-const toSession = ([started, ended]: SessionSeconds): OutOfMouthSession => ({
-  started_at: fromEpochSeconds(started),
-  ended_at: ended === null ? null : fromEpochSeconds(ended),
-});
-
-/**
- * The sessions overlapping the local days `first`..`last`, read with one range scan,
- * their times as epoch seconds (float8, exact to well under a microsecond): the
- * driver reads a number about 9 times faster than a timestamptz string. For the
- * streak's stretches before the requested days.
- */
-async function sessionsForDays(
-  knex: Knex,
-  userId: string,
-  zone: string,
-  first: LocalDate,
-  last: LocalDate,
-): Promise<OutOfMouthSession[]> {
-  if (first > last) return [];
-  const rows = (await sessionsOverlapping(knex, userId, {
-    from: localDayBounds(first, zone).start,
-    to: localDayBounds(last, zone).end,
-  }).select(
-    knex.raw(`date_part('epoch', started_at) as started_s`),
-    knex.raw(`date_part('epoch', ended_at) as ended_s`),
-  )) as Array<{ started_s: number; ended_s: number | null }>;
-  return rows.map((row) => toSession([row.started_s, row.ended_s]));
 }
 
 export type StatsRange = { from: LocalDate; to: LocalDate; silentDaysAllowed: number };
 
 export interface RangeStats {
-  basis: TrackingBasis;
   trackingStartsAt: Date | null;
   goalMinutes: number;
   /** The days and summary of the range, its streak seen inside the range only. */
   stats: WearStats;
 }
 
-/** The range's days in one round trip (see trackingBasis). */
-async function loadRange(knex: Knex, cognitoSub: string, range: StatsRange, now: Date): Promise<RangeStats> {
-  const margin = range.silentDaysAllowed + 1;
-  const basis = await trackingBasis(knex, cognitoSub, aroundDays(range.from, range.to), {
-    from: addDays(range.from, -margin),
-    to: addDays(range.to, margin),
-  });
-  return rangeStats(basis, range, now);
-}
-
-/**
- * The range's days and summary from its basis: the sessions around the range and the
- * contact days from `silentDaysAllowed + 1` days before it to as many after.
- */
-export function rangeStats(basis: TrackingBasis, range: StatsRange, now: Date): RangeStats {
-  const { from, to, silentDaysAllowed } = range;
-  const zone = basis.timezone;
-  const trackingStartsAt = trackingStart(
+function trackingStartOf(
+  basis: Pick<TrackingBasis, 'started_on' | 'registered_at' | 'first_started_at' | 'timezone'>,
+) {
+  return trackingStart(
     {
       treatmentStartedOn: basis.started_on,
       registeredAt: basis.registered_at,
       firstSessionStartedAt: basis.first_started_at,
     },
-    zone,
+    basis.timezone,
   );
+}
+
+/**
+ * The range's days and summary from its basis: the rollup's rows up to `rolled_through`,
+ * the days after it computed from the sessions and contact days.
+ */
+export function rangeStats(
+  basis: Omit<TrackingBasis, 'user_id'> & TrackingColumns,
+  range: StatsRange,
+  now: Date,
+): RangeStats {
+  const { from, to, silentDaysAllowed } = range;
+  const zone = basis.timezone;
+  const trackingStartsAt = trackingStartOf(basis);
   const goalMinutes = basis.daily_wear_goal_minutes ?? DEFAULT_DAILY_WEAR_GOAL_MINUTES;
-  const stats = computeWearStats({
-    sessions: basis.sessions.map(toSession),
-    zone,
-    from,
-    to,
-    now,
-    goalMinutes,
+  const rolled = basis.rolled_days
+    .filter(([date]) => date >= from && date <= to)
+    .map((row) => rolledWearDay(row, goalMinutes));
+  const computedFrom = basis.rolled_through === null ? from : maxDate(from, addDays(basis.rolled_through, 1));
+  const computed =
+    computedFrom > to
+      ? []
+      : computeWearDays({
+          sessions: basis.sessions.map(([started, ended]) => sessionFromSeconds(started, ended)),
+          zone,
+          from: computedFrom,
+          to,
+          now,
+          goalMinutes,
+          trackingStartsAt,
+          contactDays: new Set(basis.contact_days),
+          silentDaysAllowed,
+        });
+  const days = [...rolled, ...computed];
+  return {
     trackingStartsAt,
-    contactDays: new Set(basis.contact_days),
-    silentDaysAllowed,
-  });
-  return { basis, trackingStartsAt, goalMinutes, stats };
+    goalMinutes,
+    stats: { days, summary: summarizeWearDays(days, todayIn(zone, now)) },
+  };
 }
 
 /**
  * `GET /wear-stats` (docs/resources.md#wear-stats). Only the days that can be reported count: from the
- * start of tracking (or `from`) to today (or `to`); the sessions are read with the
- * user, in one statement. The streak is the current one (see currentStreak), which
- * may read further back than `from`, a stretch at a time.
+ * start of tracking (or `from`) to today (or `to`); the days are read with the user, in
+ * one statement. The streak is the current one (see currentStreak), which may read
+ * further back than `from`, a stretch at a time: from the rollup up to `rolled_through`.
  */
 export async function loadWearStats(
   knex: Knex,
@@ -182,20 +142,29 @@ export async function loadWearStats(
   now = new Date(),
 ): Promise<WearStats> {
   const { from, to, silentDaysAllowed } = range;
-  const margin = silentDaysAllowed + 1;
-  const { basis, trackingStartsAt, goalMinutes, stats } = await loadRange(knex, cognitoSub, range, now);
+  const basis = await trackingBasis(knex, cognitoSub, range);
+  const { trackingStartsAt, goalMinutes, stats } = rangeStats(basis, range, now);
   const zone = basis.timezone;
   const today = todayIn(zone, now);
   const first = trackingStartsAt === null ? null : maxDate(from, localDateOf(trackingStartsAt, zone));
-  const loadStretch = async (firstDay: LocalDate, lastDay: LocalDate) => ({
-    sessions: await sessionsForDays(knex, basis.user_id, zone, firstDay, lastDay),
-    contactDays: new Set(
-      await contactDaysBetween(knex, basis.user_id, addDays(firstDay, -margin), addDays(lastDay, margin)),
-    ),
-  });
-
+  const rolledThrough = basis.rolled_through;
+  const loadDays = async (firstDay: LocalDate, lastDay: LocalDate): Promise<WearDay[]> => {
+    const lastRolled = rolledThrough === null ? addDays(firstDay, -1) : minDate(lastDay, rolledThrough);
+    const [rolled, computed] = await Promise.all([
+      rolledDaysBetween(knex, basis.user_id, firstDay, lastRolled, goalMinutes),
+      settledDays(knex, basis.user_id, zone, {
+        first: maxDate(firstDay, addDays(lastRolled, 1)),
+        last: lastDay,
+        now,
+        trackingStartsAt,
+        silentDaysAllowed,
+        goalMinutes,
+      }),
+    ]);
+    return [...rolled, ...computed];
+  };
   const streak = await currentStreak(
-    { zone, now, goalMinutes, trackingStartsAt, silentDaysAllowed, loadStretch },
+    { zone, now, trackingStartsAt, loadDays },
     first !== null && to >= today ? { first, days: stats.days } : undefined,
   );
   return { days: stats.days, summary: { ...stats.summary, current_streak_days: streak } };

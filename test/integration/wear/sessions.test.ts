@@ -56,6 +56,56 @@ describe('POST /wear-sessions', () => {
     expect(bare.status).toBe(201);
   });
 
+  it('logs a session already over between recorded ones (201, no reminder), and refuses one that overlaps', async () => {
+    const patient = await newPatient(app);
+    const open = await call(app, patient, 'POST', '/wear-sessions', { started_at: minutesAgo(30) });
+    expect(open.status).toBe(201);
+    // Forgotten this morning: logged afterwards, while a later session is still open.
+    const [startedAt, endedAt] = [minutesAgo(300), minutesAgo(240)];
+    const logged = await call(app, patient, 'POST', '/wear-sessions', {
+      started_at: startedAt,
+      ended_at: endedAt,
+      reason: 'meal',
+    });
+    expect(logged.status).toBe(201);
+    expect(logged.body).toMatchObject({
+      started_at: startedAt,
+      ended_at: endedAt,
+      reason: 'meal',
+    });
+    expect(await liveWearReminders(logged.body.id)).toEqual([]);
+
+    const overlapping = await call(app, patient, 'POST', '/wear-sessions', {
+      started_at: minutesAgo(250),
+      ended_at: minutesAgo(200),
+    });
+    expect(overlapping.status).toBe(422);
+    expect(overlapping.body).toMatchObject({
+      code: 'overlapping_session',
+      errors: [
+        { path: 'body.started_at', message: 'overlaps another wear session' },
+        { path: 'body.ended_at', message: 'overlaps another wear session' },
+      ],
+    });
+    expect(await app.deps.knex('wear_sessions').where({ user_id: patient.user.id })).toHaveLength(2);
+  });
+
+  it('refuses an ended_at without started_at, or not after it, and changes nothing', async () => {
+    const patient = await newPatient(app);
+    const noStart = await call(app, patient, 'POST', '/wear-sessions', { ended_at: minutesAgo(5) });
+    expect(noStart.status).toBe(422);
+    expect(noStart.body.errors).toEqual([
+      { path: 'body.started_at', message: 'a session logged with ended_at needs its started_at' },
+    ]);
+    const backwards = await call(app, patient, 'POST', '/wear-sessions', {
+      started_at: minutesAgo(5),
+      ended_at: minutesAgo(10),
+    });
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.errors).toEqual([{ path: 'body.ended_at', message: 'must be after started_at' }]);
+    expect(await app.deps.knex('wear_sessions').where({ user_id: patient.user.id })).toHaveLength(0);
+  });
+
   it('a retry with the same client id is 200 with the stored session; the first write wins', async () => {
     const patient = await newPatient(app);
     const id = randomUUID();

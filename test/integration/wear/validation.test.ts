@@ -51,7 +51,12 @@ describe('validation: every failure is 422 with the path of the bad value (docs/
     ['a reason outside the list', { reason: 'smoking' }, ['body.reason']],
     ['a reason as a number', { reason: 1 }, ['body.reason']],
     ['a huge reason', { reason: HUGE }, ['body.reason']],
-    ['an ended_at (a start is open)', { ended_at: '2026-01-01T00:00:00Z' }, ['body']],
+    ['an ended_at without its started_at', { ended_at: '2026-01-01T00:00:00Z' }, ['body.started_at']],
+    [
+      'an ended_at in the future',
+      { started_at: '2026-01-01T00:00:00Z', ended_at: '2999-01-01T00:00:00Z' },
+      ['body.ended_at'],
+    ],
     ['a user_id of its own', { user_id: '00000000-0000-4000-8000-000000000000' }, ['body']],
     ['an array body', [{ reason: 'meal' }], ['body']],
   ])('POST /wear-sessions with %s', async (_case, json, paths) => {
