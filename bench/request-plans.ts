@@ -30,13 +30,22 @@ export interface HubSpotBatchPlan {
   kind: 'hubspot-batch';
   eventsPerRequest: number;
   secret: string;
+  /** Events are about contacts 1,000,000 … 1,000,000 + contacts − 1 (default 10,000). */
+  contacts?: number;
+}
+
+/** `GET`s of the internal API (`x-api-key`), each request one of `paths` drawn at random. */
+export interface InternalGetPlan {
+  kind: 'internal-get';
+  paths: string[];
+  apiKey: string;
 }
 
 /**
- * What one load process sends. A union so later benchmarks (internal API calls…) add a
- * member and a case in buildRequests, nothing else.
+ * What one load process sends. A union so later benchmarks add a member and a case in
+ * buildRequests, nothing else.
  */
-export type RequestPlan = UserGetPlan | HubSpotBatchPlan;
+export type RequestPlan = UserGetPlan | HubSpotBatchPlan | InternalGetPlan;
 
 /** Everything the load worker needs, sent to it as JSON on stdin. */
 export interface LoadSpec {
@@ -50,7 +59,7 @@ export interface LoadSpec {
 
 interface PreparedRequest {
   path: string;
-  authorization: string;
+  headers: Record<string, string>;
 }
 
 function localRange(zone: string, rangeDays: number, now: DateTime): { from: string; to: string } {
@@ -70,7 +79,10 @@ async function prepareUserGets(plan: UserGetPlan): Promise<PreparedRequest[]> {
         .replaceAll('{sub}', encodeURIComponent(user.sub))
         .replaceAll('{from}', range.from)
         .replaceAll('{to}', range.to);
-      return { path, authorization: `Bearer ${await developmentToken(user.sub, { expiresInSeconds })}` };
+      return {
+        path,
+        headers: { authorization: `Bearer ${await developmentToken(user.sub, { expiresInSeconds })}` },
+      };
     }),
   );
 }
@@ -82,7 +94,13 @@ async function prepareUserGets(plan: UserGetPlan): Promise<PreparedRequest[]> {
  */
 export async function buildRequests(spec: LoadSpec): Promise<Request[]> {
   if (spec.plan.kind === 'hubspot-batch') return hubspotRequests(spec.url, spec.plan);
-  const prepared = await prepareUserGets(spec.plan);
+  const prepared =
+    spec.plan.kind === 'internal-get'
+      ? spec.plan.paths.map((path) => ({
+          path,
+          headers: { 'x-api-key': (spec.plan as InternalGetPlan).apiKey },
+        }))
+      : await prepareUserGets(spec.plan);
   const random = seededRandom(spec.seed);
   return [
     {
@@ -92,7 +110,7 @@ export async function buildRequests(spec: LoadSpec): Promise<Request[]> {
         return {
           ...request,
           path: next.path,
-          headers: { ...request.headers, authorization: next.authorization },
+          headers: { ...request.headers, ...next.headers },
         };
       },
     },
@@ -100,6 +118,8 @@ export async function buildRequests(spec: LoadSpec): Promise<Request[]> {
 }
 
 const WEBHOOK_PATH = '/public/hubspot/webhooks';
+/** The first HubSpot contact id the bench's events name. */
+export const FIRST_CONTACT = 1_000_000;
 
 /** One request builder: a new batch, signed over the URL the API rebuilds from Host. */
 function hubspotRequests(url: string, plan: HubSpotBatchPlan): Request[] {
@@ -122,7 +142,7 @@ function hubspotRequests(url: string, plan: HubSpotBatchPlan): Request[] {
             occurredAt,
             subscriptionType: 'contact.propertyChange',
             attemptNumber: 0,
-            objectId: 1_000_000 + (nextEventId % 10_000),
+            objectId: FIRST_CONTACT + (nextEventId % (plan.contacts ?? 10_000)),
             propertyName: 'firstname',
             propertyValue: `Name ${nextEventId}`,
             changeSource: 'CRM_UI',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every issue-10 benchmark in one invocation, within `--max-minutes`.
+ * `npm run bench`: every benchmark in one invocation, within `--max-minutes`, in production configuration.
  *
  * 1. Builds the API and worker (`npm run build`).
  * 2. HTTP benchmarks (benchmarks.ts): recreates and seeds the bench database, starts the
@@ -10,7 +10,7 @@
  *    The API's resident memory is read after its last run.
  * 3. Reminder schedule jobs against a no-op BullMQ worker (reminder-jobs.ts).
  * 4. HubSpot acknowledgement → user row updated at 200 events/s (hubspot-latency.ts).
- * 5. One table of issue 10's targets: measured, target, pass/short (informational).
+ * 5. One table of the targets (issues 10 and 17): measured, target, pass/short (informational).
  *
  * Writes bench/results/<name>.json, summary.json and summary.md. Exits 1 when a run was
  * invalid (errors, non-2xx responses, jobs not done, a step not run in time).
@@ -22,7 +22,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Result } from 'autocannon';
 import pg from 'pg';
 import { BASELINE, benchmarks, type Benchmark } from './benchmarks.js';
 import {
@@ -35,7 +34,8 @@ import {
 import { noiseWarnings, type BenchContext } from './lib/context.js';
 import { CpuWindow, residentMiB } from './lib/cpu.js';
 import { describeMachine, formatMachine } from './lib/machine.js';
-import { ManagedProcess, runToCompletion, tsxCommand } from './lib/processes.js';
+import { runLoad } from './lib/load.js';
+import { ManagedProcess } from './lib/processes.js';
 import { seededRandom, seededUuid } from './lib/random.js';
 import {
   failedRun,
@@ -123,6 +123,8 @@ const options = {
   e2e: {
     ratePerSecond: positive('e2e-rate', args['e2e-rate']),
     seconds: positive('e2e-seconds', args['e2e-seconds']),
+    saturationRuns: positive('runs', args.runs, 3),
+    saturationSeconds: positive('duration', args.duration),
   } satisfies HubspotE2eOptions,
   maxMinutes: positive('max-minutes', args['max-minutes']),
   quietCores: positive('quiet-cores', args['quiet-cores'], 0),
@@ -215,30 +217,21 @@ async function measure(
     seed: options.seed * 1000 + run.index,
     plan: benchmark.plan({ users }),
   };
-  const { command, args: commandArgs } = tsxCommand(`${ROOT}/bench/load-worker.ts`);
   // CPU is counted from the moment the load process starts autocannon (its start-up and
   // token minting left out) to its exit.
   let window: Promise<CpuWindow> | undefined;
   let result: RunResult;
   let loadCpuSeconds: number | undefined;
   try {
-    const output = await runToCompletion(command, commandArgs, {
-      input: JSON.stringify(spec),
-      timeoutMs: (durationSeconds + 60) * 1000,
-      onStdoutLine: (line) => {
-        if (line.startsWith('{"started"')) {
-          window = CpuWindow.start({
-            server: () => [server.process.pid],
-            postgres: () => backendPids(context.monitor, options.database),
-            ...(context.redisPid === undefined ? {} : { redis: () => [context.redisPid!] }),
-          });
-        }
-      },
+    const load = await runLoad(spec, () => {
+      window = CpuWindow.start({
+        server: () => [server.process.pid],
+        postgres: () => backendPids(context.monitor, options.database),
+        ...(context.redisPid === undefined ? {} : { redis: () => [context.redisPid!] }),
+      });
     });
-    const lines = output.trim().split('\n');
-    const parsed = JSON.parse(lines[lines.length - 1]!) as Result & { loadProcess?: { cpuSeconds: number } };
-    loadCpuSeconds = parsed.loadProcess?.cpuSeconds;
-    result = toRunResult(parsed, { ...run, startedAt });
+    loadCpuSeconds = load.loadCpuSeconds;
+    result = toRunResult(load.result, { ...run, startedAt });
   } catch (error) {
     result = failedRun({ ...run, startedAt }, error as Error);
   }

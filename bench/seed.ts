@@ -17,6 +17,9 @@ import { DateTime } from 'luxon';
 import pg from 'pg';
 import type { BenchUser } from './request-plans.js';
 import { pick, randomInt, seededRandom, seededUuid, type Random } from './lib/random.js';
+import { createKnex } from '../src/shared/db/knex.js';
+import { rebuildRollups } from '../src/wear/rollup-rebuild.js';
+import { loadConfig } from '../src/shared/config.js';
 
 export const BENCH_ZONES = ['Europe/London', 'America/New_York', 'Australia/Sydney', 'Asia/Kolkata'] as const;
 const REASONS = ['meal', 'meal', 'meal', 'drink', 'cleaning', 'other'] as const;
@@ -142,6 +145,8 @@ interface UserRow {
   interval: number;
   startedOn: string;
   currentStartedOn: string;
+  /** Their app silent for the last 9 days (no contact days). */
+  silentLately: boolean;
 }
 
 function makeUser(random: Random, index: number, options: SeedOptions, now: DateTime): UserRow {
@@ -163,6 +168,8 @@ function makeUser(random: Random, index: number, options: SeedOptions, now: Date
     interval,
     startedOn: started.toISODate()!,
     currentStartedOn: started.plus({ days: (current - 1) * interval }).toISODate()!,
+    // From the index, not the random stream: the sessions stay those of earlier seeds.
+    silentLately: index % 20 === 19,
   };
 }
 
@@ -176,13 +183,14 @@ async function insertUsers(client: pg.PoolClient, users: readonly UserRow[]): Pr
          as u(id, sub, email, zone, started_on)`,
     [column('id'), column('sub'), column('email'), column('zone'), column('startedOn')],
   );
-  // A faithful user's app talks to the service every day: every day is confirmed.
+  // A faithful user's app talks to the service every day: every day is confirmed. One
+  // in 20 has been silent for the last 9 days (the at-risk list has them first).
   await client.query(
     `insert into app_contact_days (user_id, day)
      select u.id, d::date
-       from unnest($1::uuid[], $2::date[]) as u(id, started_on),
-            generate_series(u.started_on, current_date + 1, interval '1 day') d`,
-    [column('id'), column('startedOn')],
+       from unnest($1::uuid[], $2::date[], $3::boolean[]) as u(id, started_on, silent),
+            generate_series(u.started_on, current_date + case when u.silent then -9 else 1 end, interval '1 day') d`,
+    [column('id'), column('startedOn'), column('silentLately')],
   );
   await client.query(
     `insert into treatments (user_id, status, total_aligners, current_aligner, change_interval_days,
@@ -200,6 +208,24 @@ async function insertUsers(client: pg.PoolClient, users: readonly UserRow[]): Pr
     ],
   );
   await client.query('insert into user_settings (user_id) select unnest($1::uuid[])', [column('id')]);
+  // The progress reminder of every aligner change so far (09:00 local; withdrawn when the
+  // change was logged, as the replanning does) and the next one, scheduled: what GET
+  // /notifications lists for a user this far into treatment.
+  await client.query(
+    `insert into reminders (user_id, type, send_after, status, status_reason, onesignal_id, attempts,
+                            aligner_number, schedule_sent_at, created_at, updated_at)
+     select u.id, 'progress', due,
+            case when n > u.current then 'scheduled' else 'cancelled' end,
+            case when n > u.current then null else 'replanned' end,
+            'bench-' || u.id || '-' || n, 1, n,
+            due - interval '14 days', due - interval '14 days', due - interval '14 days'
+       from unnest($1::uuid[], $2::text[], $3::date[], $4::int[], $5::int[])
+              as u(id, zone, started_on, current, interval_days),
+            generate_series(2, u.current + 1) n,
+            lateral (select ((u.started_on + (n - 1) * u.interval_days) + time '09:00')
+                              at time zone u.zone as due) d`,
+    [column('id'), column('zone'), column('startedOn'), column('current'), column('interval')],
+  );
 }
 
 /**
@@ -255,7 +281,17 @@ export async function seedDatabase(databaseUrl: string, options: SeedOptions): P
     }
     if (pendingUsers.length > 0) await flush();
     await Promise.all(inFlight);
-    await pool.query('vacuum analyze users, treatments, user_settings, wear_sessions, app_contact_days');
+    // The daily rollup and the adherence windows as the worker keeps them, built the way
+    // the rebuild command builds them.
+    const knex = createKnex(databaseUrl, { max: 5 });
+    try {
+      await rebuildRollups(knex, loadConfig({}).WEAR_SILENT_DAYS_ALLOWED, { concurrency: 4 });
+    } finally {
+      await knex.destroy();
+    }
+    await pool.query(
+      'vacuum analyze users, treatments, user_settings, wear_sessions, app_contact_days, wear_daily_rollups, wear_rollup_states, adherence_windows',
+    );
     return { users, sessions, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.end();

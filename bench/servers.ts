@@ -40,14 +40,16 @@ export interface ServiceOptions {
 }
 
 /**
- * The environment of an API or worker under the bench: production settings, warn-level
- * logs, its database and queue prefix, loopback-only secrets, nothing from the shell.
+ * The environment of an API or worker under the bench: production settings as deployed
+ * (`NODE_ENV=production`, `LOG_LEVEL=info`: one JSON line per request on stdout, read
+ * through a pipe as a container runtime reads it), its database and queue prefix,
+ * loopback-only secrets, nothing from the shell.
  */
 function serviceEnv(options: ServiceOptions, ports: { PORT?: number; WORKER_PORT: number }) {
   return {
     ...baseEnv(),
     NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
     QUEUE_PREFIX: options.queuePrefix,

@@ -1,10 +1,11 @@
 /**
- * Issue 10's targets in one table: every target, its measured figure from this
+ * Issues 10 and 17's targets in one table: every target, its measured figure from this
  * invocation, and pass / short (or why it has no figure). Informational: a short target
  * does not fail `npm run bench`.
  */
 import type { Benchmark } from '../benchmarks.js';
 import { HUBSPOT_E2E_TARGETS, type HubspotE2eResult } from '../hubspot-latency.js';
+import { HUBSPOT_SATURATION_TARGETS } from '../hubspot-saturation.js';
 import { REMINDER_JOBS_MIN_RATIO, type ReminderJobsResult } from '../reminder-jobs.js';
 import type { Summary } from './results.js';
 
@@ -205,6 +206,48 @@ function e2eRows(result: HubspotE2eResult | null): TargetRow[] {
   ];
 }
 
+function saturationRows(result: HubspotE2eResult | null): TargetRow[] {
+  const saturation = result?.saturation ?? null;
+  const targets = HUBSPOT_SATURATION_TARGETS;
+  const note = !result
+    ? 'not selected'
+    : !saturation
+      ? 'not reached'
+      : [
+          runsNote({
+            valid: saturation.validRuns,
+            measured: saturation.runs.length,
+            noisy: saturation.runs.filter((run) => run.warnings.length > 0).length,
+            status: saturation.validRuns === saturation.runs.length ? 'ok' : 'invalid',
+          }),
+          ...saturation.runs.flatMap((run) => run.problems),
+        ].join('; ');
+  const rate = saturation?.medianRequestsPerSec ?? null;
+  const p99 = saturation?.medianP99Ms ?? null;
+  const drain = saturation?.maxDrainSeconds ?? null;
+  const title = 'API and worker together: HubSpot acknowledgement, 1 event per request, 32 connections';
+  return [
+    row(
+      `${title}, every event applied`,
+      `≥ ${number(targets.minRequestsPerSec)} req/s`,
+      rate === null ? null : { text: `${number(rate)} req/s`, pass: rate >= targets.minRequestsPerSec },
+      note,
+    ),
+    row(
+      `${title}: p99`,
+      `≤ ${targets.maxP99Ms} ms`,
+      p99 === null ? null : { text: ms(p99), pass: p99 <= targets.maxP99Ms },
+      note,
+    ),
+    row(
+      `${title}: backlog gone after the load stops (slowest run)`,
+      `≤ ${targets.maxDrainSeconds} s`,
+      drain === null ? null : { text: `${drain.toFixed(2)} s`, pass: drain <= targets.maxDrainSeconds },
+      note,
+    ),
+  ];
+}
+
 /** MB as the issue says it (10⁶ bytes), with the MiB the other tables use. */
 const megabytes = (mib: number) => `${((mib * 1024 * 1024) / 1e6).toFixed(0)} MB (${mib.toFixed(0)} MiB)`;
 
@@ -232,6 +275,7 @@ export function targetRows(inputs: TargetInputs): TargetRow[] {
     ...inputs.benchmarks.filter((b) => b.targets).flatMap((b) => httpRows(b, inputs)),
     ...jobsRows(inputs.reminderJobs),
     ...e2eRows(inputs.hubspotE2e),
+    ...saturationRows(inputs.hubspotE2e),
     ...memoryRows(inputs.memory),
   ];
 }
@@ -240,7 +284,7 @@ export function targetRows(inputs: TargetInputs): TargetRow[] {
 export function targetTable(rows: readonly TargetRow[]): string {
   const cell = (text: string) => text.replaceAll('|', '\\|');
   return [
-    '| issue-10 target | measured | target | result | runs |',
+    '| target | measured | target | result | runs |',
     '|---|---:|---|---|---|',
     ...rows.map(
       (r) =>

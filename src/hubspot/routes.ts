@@ -1,6 +1,15 @@
+import type { AppDeps } from '../api/deps.js';
 import { defineRoute } from '../api/route.js';
 import { acknowledgement, hubspotBatch } from './schema.js';
-import { storeEvents } from './store-events.js';
+import { HubSpotEventStore } from './store-events.js';
+
+// One store per app (its group commit spans the app's requests); tests build several apps.
+const stores = new WeakMap<AppDeps, HubSpotEventStore>();
+function eventStore(deps: AppDeps): HubSpotEventStore {
+  let store = stores.get(deps);
+  if (!store) stores.set(deps, (store = new HubSpotEventStore(deps.knex, deps.dispatcher)));
+  return store;
+}
 
 export const hubspotRoutes = [
   defineRoute({
@@ -20,7 +29,9 @@ export const hubspotRoutes = [
       503: { description: 'The database is unavailable; HubSpot retries' },
     },
     handler: async (ctx, { body }, deps) => {
-      ctx.body = await storeEvents(deps.knex, deps.dispatcher, body);
+      // The signature check read the raw body (docs/auth.md#hubspot-signature); it is what gets stored.
+      const rawBody = (ctx.request as { rawBody?: string }).rawBody ?? JSON.stringify(body);
+      ctx.body = await eventStore(deps).store({ events: body, rawBody });
     },
   }),
 ];
