@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/dev/**/*.ts', 'bench/**/*.ts', 'src/shared/db/migrate-cli.ts'],
+    files: ['src/dev/**/*.ts', 'bench/**/*.ts', 'src/shared/db/migrate-cli.ts', 'src/wear/rollup-cli.ts'],
     rules: { 'no-console': 'off' },
   },
   prettier,

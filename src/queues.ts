@@ -3,6 +3,7 @@ import { dentistRequestsQueue } from './dentists/jobs.js';
 import { hubspotEventsQueue } from './hubspot/jobs.js';
 import { imagesQueue } from './photos/jobs.js';
 import { remindersQueue } from './reminders/jobs.js';
+import { wearQueue } from './wear/jobs.js';
 
 /**
  * Every queue of the service, each declared with its jobs by its feature (`<feature>/jobs.ts`).
@@ -15,4 +16,5 @@ export const QUEUES = [
   imagesQueue,
   hubspotEventsQueue,
   dentistRequestsQueue,
+  wearQueue,
 ] as const;

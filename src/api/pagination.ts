@@ -36,6 +36,8 @@ const CURSOR_PARTS = {
   date: z.string().refine(isLocalDate),
   uuid: z.uuid(),
   text: z.string(),
+  /** A float4 read back from Postgres (its shortest text round-trips exactly). */
+  real: z.number().finite(),
   /** A positive int4 (dentist ids are Jarvis's). */
   int4: z.number().int().min(1).max(2_147_483_647),
 } as const;

@@ -113,6 +113,14 @@ step(
   `at ${reminder?.send_after}: ${reminderStatus}`,
 );
 
+const weekly = (await call('GET', `${user}/notifications?type=weekly_summary`)).body.items as
+  Json[] | undefined;
+step(
+  'Weekly summary push planned (Sunday at reminder_time, figures computed at hand-over)',
+  weekly?.[0] !== undefined,
+  `week of ${weekly?.[0]?.week_of}, at ${weekly?.[0]?.send_after}: ${weekly?.[0]?.status}`,
+);
+
 const session = await call('POST', `${user}/wear-sessions`, { reason: 'meal' });
 const ended = await call('PATCH', `${user}/wear-sessions/${session.body.id}`, {
   ended_at: new Date().toISOString(),
@@ -134,6 +142,19 @@ step(
   'Current aligner readiness',
   readiness.status === 200 && readiness.body.current_aligner_wear !== undefined,
   JSON.stringify(readiness.body.current_aligner_wear ?? {}),
+);
+
+const adherence = await call('GET', `/internal/users/by-email/${encodeURIComponent(email)}/adherence?days=7`);
+step(
+  'Back office: the patient’s adherence over 7 days (Jarvis)',
+  adherence.status === 200,
+  JSON.stringify(adherence.body ?? {}),
+);
+const atRisk = await call('GET', '/internal/adherence/at-risk?days=7&below_percent=85&limit=5');
+step(
+  'Back office: patients at risk, worst first (windows kept by the worker at each midnight)',
+  atRisk.status === 200,
+  `${(atRisk.body.items as Json[] | undefined)?.length ?? 0} on the first page`,
 );
 
 const image = await call('POST', `${user}/images`, { view: 'front', content_type: 'image/png' });

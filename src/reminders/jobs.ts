@@ -16,3 +16,5 @@ export const remindersQueue = defineQueue({
 export const scheduleReminderJob = remindersQueue.job('schedule-reminder');
 /** Withdraws a reminder OneSignal holds (./cancel-job.ts). */
 export const cancelReminderJob = remindersQueue.job('cancel-reminder');
+/** Checks how the current aligner was worn before its progress reminder is sent (./readiness-job.ts). */
+export const checkReadinessJob = remindersQueue.job('check-readiness');

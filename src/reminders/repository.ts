@@ -1,7 +1,7 @@
 import { cancelReminderJob } from './jobs.js';
 import type { Knex } from 'knex';
 import type { JobRequest } from '../shared/jobs/queues.js';
-import { Reminder, type ReminderStatus, type ReminderType } from './model.js';
+import { Reminder, type ReminderStatus, type ReminderType, type WeeklySummaryFigures } from './model.js';
 
 /**
  * Every statement on the `reminders` table. No other module reads or changes a
@@ -45,6 +45,37 @@ export async function liveWearReminder(
     .first('id', 'send_after')) as Pick<Reminder, 'id' | 'send_after'> | undefined;
 }
 
+/** The user's live weekly summaries still to be sent after `now` (one per week at most). */
+export async function liveWeeklySummaries(
+  trx: Knex.Transaction,
+  userId: string,
+  now: Date,
+): Promise<Array<Pick<Reminder, 'id' | 'send_after' | 'week_of'>>> {
+  return (await trx('reminders')
+    .where({ user_id: userId, type: 'weekly_summary' })
+    .whereIn('status', LIVE)
+    .where('send_after', '>', now)
+    .select('id', 'send_after', 'week_of')) as Array<Pick<Reminder, 'id' | 'send_after' | 'week_of'>>;
+}
+
+/**
+ * Fixes a weekly summary's figures, once: a duplicate job or a retry finds them set and
+ * sends the same words. Returns the figures the row holds.
+ */
+export async function fixWeeklySummary(
+  knex: Knex,
+  id: string,
+  figures: WeeklySummaryFigures,
+): Promise<WeeklySummaryFigures | null> {
+  await knex('reminders')
+    .where({ id })
+    .whereNull('summary')
+    .update({ summary: JSON.stringify(figures), updated_at: knex.fn.now() });
+  const row = (await knex('reminders').where({ id }).first('summary')) as
+    Pick<Reminder, 'summary'> | undefined;
+  return row?.summary ?? null;
+}
+
 /** A new `pending` reminder; its schedule job is for the caller to dispatch after commit. */
 export async function createReminder(
   trx: Knex.Transaction,
@@ -54,9 +85,24 @@ export async function createReminder(
     send_after: Date;
     aligner_number?: number;
     wear_session_id?: string;
+    week_of?: string;
+    /** A progress reminder made by its readiness check (./readiness-job.ts). */
+    readiness?: { checked_at: Date; suggested_extra_days: number; average_wear_minutes: number | null };
   },
 ): Promise<string> {
-  const [created] = (await trx('reminders').insert(reminder).returning('id')) as Array<{ id: string }>;
+  const { readiness, ...fields } = reminder;
+  const [created] = (await trx('reminders')
+    .insert({
+      ...fields,
+      ...(readiness
+        ? {
+            readiness_checked_at: readiness.checked_at,
+            suggested_extra_days: readiness.suggested_extra_days,
+            average_wear_minutes: readiness.average_wear_minutes,
+          }
+        : {}),
+    })
+    .returning('id')) as Array<{ id: string }>;
   return created!.id;
 }
 

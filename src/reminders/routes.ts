@@ -7,12 +7,16 @@ import { cognitoSubParams } from '../users/schema.js';
 
 export const notificationSchema = z.object({
   id: z.uuid(),
-  type: z.enum(['progress', 'wear']),
+  type: z.enum(['progress', 'wear', 'weekly_summary']),
   send_after: z.string(),
   status: z.enum(['pending', 'scheduled', 'cancel_requested', 'cancelled', 'skipped', 'failed']),
   status_reason: z.string().nullable(),
   aligner_number: z.number().int().nullable(),
+  /** Progress: the extra days its text suggests, when the aligner was worn too little (docs/reminders.md#readiness-check). */
+  suggested_extra_days: z.number().int().nullable(),
   wear_session_id: z.uuid().nullable(),
+  /** Weekly summary: the local Sunday it is sent on; it sums up the 7 days before (docs/reminders.md#weekly-summary). */
+  week_of: z.string().nullable(),
   attempts: z.number().int(),
   created_at: z.string(),
 });
@@ -25,7 +29,9 @@ export function presentReminder(reminder: Reminder): z.output<typeof notificatio
     status: reminder.status,
     status_reason: reminder.status_reason,
     aligner_number: reminder.aligner_number,
+    suggested_extra_days: reminder.suggested_extra_days,
     wear_session_id: reminder.wear_session_id,
+    week_of: reminder.week_of,
     attempts: reminder.attempts,
     created_at: reminder.created_at.toISOString(),
   };
@@ -44,7 +50,7 @@ export const notificationRoutes = [
       status: z
         .enum(['pending', 'scheduled', 'cancel_requested', 'cancelled', 'skipped', 'failed'])
         .optional(),
-      type: z.enum(['progress', 'wear']).optional(),
+      type: z.enum(['progress', 'wear', 'weekly_summary']).optional(),
     }),
     responses: {
       200: { description: 'A page of reminders', schema: pageSchema(notificationSchema) },

@@ -5,7 +5,12 @@ import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from './planning.js'
 export async function loadReminderSettings(knex: Knex, userId: string): Promise<ReminderSettings> {
   const row = (await knex('user_settings')
     .where({ user_id: userId })
-    .first('progress_reminders', 'reminder_time', 'wear_reminders', 'wear_reminder_after_minutes')) as
-    ReminderSettings | undefined;
+    .first(
+      'progress_reminders',
+      'reminder_time',
+      'wear_reminders',
+      'wear_reminder_after_minutes',
+      'weekly_summary',
+    )) as ReminderSettings | undefined;
   return row ?? DEFAULT_REMINDER_SETTINGS;
 }

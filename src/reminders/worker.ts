@@ -1,6 +1,7 @@
 import type { WorkerFeature } from '../shared/jobs/context.js';
 import { processCancelReminder } from './cancel-job.js';
-import { cancelReminderJob, remindersQueue, scheduleReminderJob } from './jobs.js';
+import { cancelReminderJob, checkReadinessJob, remindersQueue, scheduleReminderJob } from './jobs.js';
+import { processCheckReadiness } from './readiness-job.js';
 import { processScheduleReminder } from './schedule-job.js';
 import { reminderSweepSources } from './sweep-sources.js';
 
@@ -9,6 +10,7 @@ export const remindersWorker: WorkerFeature = {
   processors: [
     { job: scheduleReminderJob, process: processScheduleReminder },
     { job: cancelReminderJob, process: processCancelReminder },
+    { job: checkReadinessJob, process: processCheckReadiness },
   ],
   sweepSources: reminderSweepSources,
 };

@@ -10,9 +10,6 @@ export interface Treatment extends TreatmentPlan {
   updated_at: Date;
 }
 
-/** The stored columns, whether read through the model or by a plain query. */
-export type TreatmentRow = Treatment;
-
 /** Every column by name, for statements that must not say `*` (db/prepared.ts). */
 export const TREATMENT_COLUMNS = [
   'user_id',
@@ -26,10 +23,10 @@ export const TREATMENT_COLUMNS = [
   'extension_days',
   'created_at',
   'updated_at',
-] as const satisfies ReadonlyArray<keyof TreatmentRow>;
+] as const satisfies ReadonlyArray<keyof Treatment>;
 
 /** The stored row as the domain functions take it. */
-export function planOf(treatment: TreatmentRow): TreatmentPlan {
+export function planOf(treatment: Treatment): TreatmentPlan {
   return {
     status: treatment.status,
     total_aligners: treatment.total_aligners,

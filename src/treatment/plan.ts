@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { Treatment, TREATMENT_COLUMNS, type TreatmentRow } from './model.js';
-import { prepared } from '../shared/db/prepared.js';
+import { Treatment, TREATMENT_COLUMNS } from './model.js';
+import { preparedTemplate } from '../shared/db/prepared.js';
 import { addDays, maxDate, todayIn } from '../shared/time/local-time.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
-import { notFound } from '../shared/errors.js';
+import { AppError, notFound } from '../shared/errors.js';
 import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 import { replanProgressReminder } from '../reminders/replan.js';
 import { NO_PROFILE_YET } from '../users/profile.js';
@@ -12,15 +12,45 @@ import { presentTreatment } from './present.js';
 import type { PutTreatmentBody, TreatmentReadResponse, TreatmentResponse } from './schema.js';
 import { alignerReadiness } from '../wear/aligner-readiness.js';
 import { MAX_STATS_RANGE_DAYS } from '../wear/stats-computation.js';
-import { sessionsOverlapping } from '../wear/session-reads.js';
-import { rangeStats, type TrackingBasis } from '../wear/wear-stats.js';
+import { selectTrackingBasis, type TrackingColumns } from '../wear/tracking-basis.js';
+import { rangeStats } from '../wear/wear-stats.js';
+
+const readTreatmentBasis = preparedTemplate<{
+  cognitoSub: string;
+  maxDays: number;
+  silentDaysAllowed: number;
+  contactMargin: number;
+}>('read_treatment', (knex, parameter) =>
+  selectTrackingBasis(
+    knex,
+    knex('users')
+      .leftJoin('treatments', 'treatments.user_id', 'users.id')
+      .where('users.cognito_sub', parameter('cognitoSub'))
+      .whereNull('users.deleted_at')
+      .select(
+        'users.timezone as user_timezone',
+        'users.created_at as registered_at',
+        ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`),
+      ),
+    'users.id',
+    // The current aligner's days, a year back at most (today's UTC date is within a day of the local one).
+    {
+      first: knex.raw(`greatest(treatments.current_aligner_started_on, current_date - ?::int)`, [
+        parameter('maxDays'),
+      ]),
+      last: knex.raw('current_date + 1'),
+      contactMargin: parameter('contactMargin'),
+    },
+    parameter('silentDaysAllowed'),
+  ),
+);
 
 /**
  * `GET /treatment`: derived on the user's local today, so the numbers roll over at
  * their midnight, with how the current aligner has been worn (docs/resources.md#aligner-readiness).
  * The app's most frequent read, so the user, the plan and what the wear figures of the
- * current aligner's days need (its sessions as epoch seconds, the contact days around
- * them) come in one prepared statement: each round trip to Postgres costs more CPU than
+ * current aligner's days need (src/wear/tracking-basis.ts: the rollup's rows, the later
+ * days' sessions, the contact days around them) come in one prepared statement: each round trip to Postgres costs more CPU than
  * the rest of the request (bench: get-treatment).
  */
 export async function readTreatment(
@@ -29,45 +59,17 @@ export async function readTreatment(
   options: { silentDaysAllowed: number },
   now = new Date(),
 ): Promise<TreatmentReadResponse> {
-  const margin = options.silentDaysAllowed + 1;
-  // The current aligner's first day, a year back at most, less a day: every local
-  // midnight lies within a day of UTC's (see src/wear/wear-stats.ts, aroundDays).
-  const firstDay = knex.raw(`greatest(treatments.current_aligner_started_on, current_date - ?::int) - 1`, [
-    MAX_STATS_RANGE_DAYS,
-  ]);
-  const sessions = sessionsOverlapping(knex, knex.ref('users.id'), {
-    from: knex.raw('(?)::timestamp at time zone ?', [firstDay, 'UTC']),
-    to: knex.raw(`now() + interval '1 day'`),
-  }).select(
-    knex.raw(`json_build_array(date_part('epoch', started_at), date_part('epoch', ended_at)) as span`),
-  );
-  const row = (await prepared(
-    'read_treatment',
-    knex('users')
-      .leftJoin('treatments', 'treatments.user_id', 'users.id')
-      .where('users.cognito_sub', cognitoSub)
-      .whereNull('users.deleted_at')
-      .first(
-        'users.timezone as user_timezone',
-        'users.created_at as registered_at',
-        ...TREATMENT_COLUMNS.map((column) => `treatments.${column}`),
-        knex.raw(
-          '(select min(started_at) from wear_sessions w where w.user_id = users.id) as first_started_at',
-        ),
-        knex.raw(`(select coalesce(json_agg(s.span), '[]') from (?) s) as sessions`, [sessions]),
-        knex.raw(
-          `(select coalesce(json_agg(c.day), '[]') from app_contact_days c
-             where c.user_id = users.id and c.day >= (?) - ?::int) as contact_days`,
-          [firstDay, margin],
-        ),
-      ),
-  )) as
-    | (TreatmentRow &
-        Pick<TrackingBasis, 'registered_at' | 'first_started_at' | 'sessions' | 'contact_days'> & {
-          user_timezone: string;
-          user_id: string | null;
-        })
-    | undefined;
+  const { rows } = (await readTreatmentBasis(knex, {
+    cognitoSub,
+    maxDays: MAX_STATS_RANGE_DAYS,
+    silentDaysAllowed: options.silentDaysAllowed,
+    contactMargin: options.silentDaysAllowed + 1,
+  })) as {
+    rows: Array<
+      Treatment & TrackingColumns & { user_timezone: string; registered_at: Date; user_id: string | null }
+    >;
+  };
+  const [row] = rows;
   if (!row) throw notFound(NO_PROFILE_YET);
   if (row.user_id === null) throw notFound(NO_PLAN_YET);
   const today = todayIn(row.user_timezone, now);
@@ -81,6 +83,21 @@ export async function readTreatment(
     ...presentTreatment(row, today),
     current_aligner_wear: alignerReadiness(stats.days, goalMinutes, today),
   };
+}
+
+/** readTreatment, or null when the user has no plan (an unknown or erased user is still a 404). */
+export async function readTreatmentOrNull(
+  knex: Knex,
+  cognitoSub: string,
+  options: { silentDaysAllowed: number },
+  now = new Date(),
+): Promise<TreatmentReadResponse | null> {
+  try {
+    return await readTreatment(knex, cognitoSub, options, now);
+  } catch (error) {
+    if (error instanceof AppError && error.message === NO_PLAN_YET) return null;
+    throw error;
+  }
 }
 
 /**

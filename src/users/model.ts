@@ -13,8 +13,5 @@ export interface User {
   deleted_at: Date | null;
 }
 
-/** The stored columns (the same type: a row is read as it is stored). */
-export type UserRow = User;
-
 /** Users still active (not being erased), for every lookup the API and worker make. */
 export const activeUsers = (knex: import('knex').Knex) => knex<User>('users').whereNull('users.deleted_at');

@@ -1,15 +1,15 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../shared/errors.js';
-import { User, activeUsers, type UserRow } from './model.js';
+import { User, activeUsers } from './model.js';
 import { presentDentistSummary } from '../dentists/present.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import type { Dispatcher } from '../shared/jobs/dispatcher.js';
-import { replanProgressReminder } from '../reminders/replan.js';
+import { replanProgressReminder, replanWeeklySummary } from '../reminders/replan.js';
 import type { Config, HubSpotTargetField } from '../shared/config.js';
 import { linkContactOnRegistration } from '../hubspot/apply.js';
 import type { PutProfileBody } from './schema.js';
 
-export function presentProfile(user: UserRow) {
+export function presentProfile(user: User) {
   return {
     cognito_sub: user.cognito_sub,
     email: user.email,
@@ -24,7 +24,8 @@ export function presentProfile(user: UserRow) {
 
 /**
  * Creates or replaces the profile in one statement; `created` tells 201 from 200. A
- * change of time zone moves the progress reminder (it is set in local time); a new
+ * change of time zone moves the progress reminder and the weekly summary (they are set
+ * in local time); a new user gets their first weekly summary; a new
  * user is linked to the HubSpot contact with their email (docs/resources.md#profile). All in one transaction.
  */
 export async function upsertProfile(
@@ -55,6 +56,8 @@ export async function upsertProfile(
       const { inserted, ...user } = row;
       if (inserted) await linkContactOnRegistration(trx, user, propertyMap, jobs, providedFields(body));
       else await replanProgressReminder(trx, user.id, jobs);
+      // A new user's first Sunday, or a new zone's.
+      await replanWeeklySummary(trx, user.id, jobs);
       return { user, created: inserted };
     });
   } catch (error) {
@@ -96,7 +99,7 @@ export async function readProfile(knex: Knex, cognitoSub: string) {
       'dentists.practice_name as dentist_practice_name',
       'dentists.city as dentist_city',
     )) as
-    | (UserRow & {
+    | (User & {
         dentist_id: number | null;
         dentist_name: string | null;
         dentist_practice_name: string | null;

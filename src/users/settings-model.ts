@@ -9,5 +9,6 @@ export interface UserSettings {
   reminder_time: string;
   wear_reminders: boolean;
   wear_reminder_after_minutes: number;
+  weekly_summary: boolean;
   updated_at: Date;
 }

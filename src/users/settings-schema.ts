@@ -17,6 +17,7 @@ export const putSettingsBody = z.strictObject({
     .min(5, { error: 'must be at least 5' })
     .max(240, { error: 'must be at most 240' })
     .optional(),
+  weekly_summary: z.boolean({ error: 'must be true or false' }).optional(),
 });
 export type PutSettingsBody = z.output<typeof putSettingsBody>;
 
@@ -25,4 +26,5 @@ export const settingsResponse = z.object({
   reminder_time: z.string(),
   wear_reminders: z.boolean(),
   wear_reminder_after_minutes: z.number().int(),
+  weekly_summary: z.boolean(),
 });

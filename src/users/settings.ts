@@ -3,19 +3,19 @@ import type { UserSettings } from './settings-model.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { DEFAULT_REMINDER_SETTINGS, type ReminderSettings } from '../reminders/planning.js';
 import type { Dispatcher } from '../shared/jobs/dispatcher.js';
-import { replanProgressReminder } from '../reminders/replan.js';
+import { replanOpenWearReminders, replanProgressReminder, replanWeeklySummary } from '../reminders/replan.js';
 import { loadReminderSettings } from '../reminders/settings.js';
-import { replanOpenWearReminders } from '../reminders/replan.js';
 import { lockUser } from '../treatment/locks.js';
 import type { PutSettingsBody } from './settings-schema.js';
 
-/** Exactly the four fields of docs/reminders.md#settings: the row's user id and timestamp stay inside. */
+/** Exactly the five fields of docs/reminders.md#settings: the row's user id and timestamp stay inside. */
 export function presentSettings(settings: ReminderSettings): ReminderSettings {
   return {
     progress_reminders: settings.progress_reminders,
     reminder_time: settings.reminder_time,
     wear_reminders: settings.wear_reminders,
     wear_reminder_after_minutes: settings.wear_reminder_after_minutes,
+    weekly_summary: settings.weekly_summary,
   };
 }
 
@@ -26,9 +26,9 @@ export async function readSettings(knex: Knex, userId: string): Promise<Reminder
 
 /**
  * `PUT /settings`: the fields sent replace the stored ones (or the defaults), the
- * others are kept. Reminders follow in the same transaction: the progress reminder
- * is re-planned and every open wear session's reminder too (both are no-ops when
- * what they depend on did not change).
+ * others are kept. Reminders follow in the same transaction: the progress reminder,
+ * every open wear session's reminder and the weekly summary are re-planned (each a
+ * no-op when what it depends on did not change).
  */
 export async function updateSettings(
   knex: Knex,
@@ -47,6 +47,7 @@ export async function updateSettings(
       .returning('*')) as UserSettings[];
     await replanProgressReminder(trx, userId, jobs, now);
     await replanOpenWearReminders(trx, userId, jobs, now);
+    await replanWeeklySummary(trx, userId, jobs, now);
     return presentSettings(row!);
   });
 }

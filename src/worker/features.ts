@@ -4,6 +4,7 @@ import { hubspotWorker } from '../hubspot/worker.js';
 import { photosWorker } from '../photos/worker.js';
 import { remindersWorker } from '../reminders/worker.js';
 import type { WorkerFeature } from '../shared/jobs/context.js';
+import { wearWorker } from '../wear/worker.js';
 
 /** What the worker runs: one entry per queue of src/queues.ts, each given by its feature. */
 export const workerFeatures: readonly WorkerFeature[] = [
@@ -12,4 +13,5 @@ export const workerFeatures: readonly WorkerFeature[] = [
   photosWorker,
   hubspotWorker,
   dentistsWorker,
+  wearWorker,
 ];

@@ -199,7 +199,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
     );
     const [old] = await query<ReminderRow>(
       stack.databaseUrl,
-      'select r.* from reminders r join users u on u.id = r.user_id where u.cognito_sub = $1',
+      "select r.* from reminders r join users u on u.id = r.user_id where u.cognito_sub = $1 and r.type = 'progress'",
       [user.sub],
     );
     worker!.child.kill('SIGKILL');
@@ -230,7 +230,7 @@ describe('a worker killed mid-job (SIGKILL)', () => {
       () =>
         query<ReminderRow>(
           stack.databaseUrl,
-          'select r.* from reminders r join users u on u.id = r.user_id where u.cognito_sub = $1 order by r.created_at',
+          "select r.* from reminders r join users u on u.id = r.user_id where u.cognito_sub = $1 and r.type = 'progress' order by r.created_at",
           [user.sub],
         ),
       (r) =>

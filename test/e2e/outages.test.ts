@@ -11,7 +11,7 @@ import { ADMIN_URL } from '../support/postgres.js';
 import { REDIS_URL } from '../support/redis.js';
 import { JarvisStub } from '../support/stubs/jarvis-stub.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
-import { unsettledDetail, unsettledRows } from '../support/sweeper.js';
+import { awaitingHandOver, unsettledDetail, unsettledRows } from '../support/sweeper.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startStack, type Stack } from '../support/processes.js';
 
@@ -139,7 +139,7 @@ function deliverWebhook(events: unknown[]): Promise<Answer> {
 interface ReminderRow {
   id: string;
   user_id: string;
-  type: 'progress' | 'wear';
+  type: 'progress' | 'wear' | 'weekly_summary';
   status: string;
   onesignal_id: string | null;
   send_after: Date;
@@ -182,6 +182,8 @@ async function expectEverythingProcessed(
         problems.push(`${what}: created at OneSignal, never deleted there`);
       if (!reminder.onesignal_id && created > 0)
         problems.push(`${what}: created at OneSignal, id not recorded`);
+    } else if (awaitingHandOver(reminder)) {
+      if (created > 0) problems.push(`${what}: created at OneSignal before its hand-over`);
     } else {
       problems.push(`${what}: not final (${reminder.last_error ?? 'no error'})`);
     }

@@ -10,6 +10,7 @@ import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { startStack, type Stack } from '../support/processes.js';
 import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from '../support/traffic.js';
 import { waitFor } from '../support/jobs.js';
+import { awaitingHandOver } from '../support/sweeper.js';
 
 // Two API processes and two worker processes on one database and one queue prefix,
 // all started at the same moment on an empty database (docs/dispatch.md, docs/operations.md#migrations): migrations apply
@@ -49,6 +50,7 @@ interface ReminderRow {
   type: string;
   status: string;
   onesignal_id: string | null;
+  send_after: Date;
 }
 
 async function deliverHubSpot(base: string, events: unknown[]): Promise<{ status: number; body: unknown }> {
@@ -160,7 +162,9 @@ describe('scale-out: two APIs and two workers on one database and queue prefix',
         hubspot: await query<{ status: string }>(stack.databaseUrl, 'select status from hubspot_events'),
       }),
       ({ reminders, requests, hubspot }) =>
-        reminders.every((row) => !['pending', 'cancel_requested'].includes(row.status)) &&
+        reminders.every(
+          (row) => !['pending', 'cancel_requested'].includes(row.status) || awaitingHandOver(row),
+        ) &&
         requests.every((row) => row.status !== 'pending') &&
         hubspot.every((row) => row.status !== 'received'),
       60000,
@@ -170,8 +174,14 @@ describe('scale-out: two APIs and two workers on one database and queue prefix',
     // Reminders: per user, one live progress reminder (the old one withdrawn), a wear
     // reminder scheduled for an open session and cancelled for an ended one.
     const { reminders } = settled;
-    expect(reminders).toHaveLength(USERS * 3);
-    expect(countBy(reminders, (row) => `${row.type}:${row.status}`)).toEqual(
+    // Each user's weekly summary waits for its Sunday (docs/reminders.md#weekly-summary);
+    // in the quarter hour before it, it is handed over like any other.
+    const weekly = reminders.filter((row) => row.type === 'weekly_summary');
+    expect(weekly).toHaveLength(USERS);
+    expect(weekly.filter((row) => !awaitingHandOver(row) && row.status !== 'scheduled')).toEqual([]);
+    const treatmentReminders = reminders.filter((row) => row.type !== 'weekly_summary');
+    expect(treatmentReminders).toHaveLength(USERS * 3);
+    expect(countBy(treatmentReminders, (row) => `${row.type}:${row.status}`)).toEqual(
       new Map([
         ['progress:cancelled', USERS],
         ['progress:scheduled', USERS],

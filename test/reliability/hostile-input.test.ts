@@ -11,6 +11,7 @@ import { JSON_BODY_LIMIT, JSON_MAX_DEPTH } from '../../src/api/middleware/body.j
 import type { OpenApiDocument } from '../../src/api/openapi/document.js';
 import { openApiPath } from '../../src/api/openapi/paths.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../../src/api/pagination.js';
+import { AT_RISK_MAX_LIMIT } from '../../src/adherence/schema.js';
 import type { AnyRoute } from '../../src/api/route.js';
 import { routes } from '../../src/api/routes/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
@@ -340,6 +341,9 @@ describe('the body size limit (docs/conventions.md#errors: over the limit → 41
 
 describe('pagination caps (docs/conventions.md#pagination: limit defaults to 50, at most 100)', () => {
   const paginated = routes.filter((route) => route.query && jsonSchemaOf(route.query).properties?.limit);
+  /** The lists whose own page is larger, as their docs say (docs/internal-api.md#at-risk). */
+  const LARGER_PAGES: Record<string, number> = { '/internal/adherence/at-risk': AT_RISK_MAX_LIMIT };
+  const maxOf = (route: AnyRoute) => LARGER_PAGES[route.path] ?? MAX_LIMIT;
   const ROWS = MAX_LIMIT + 20;
   let owner: World;
 
@@ -390,26 +394,46 @@ describe('pagination caps (docs/conventions.md#pagination: limit defaults to 50,
       await createDentist(knex);
       await createHubspotEvent(knex);
     }
+    // More patients at risk than the at-risk list's own page, as the worker writes them.
+    await knex.raw(
+      `with patients as (
+         insert into users (cognito_sub, email, timezone, locale)
+         select gen_random_uuid(), 'at-risk-' || n || '@example.com', 'Europe/London', 'en-GB'
+           from generate_series(1, ?) n
+         returning id
+       ), treated as (
+         insert into treatments (user_id, status, total_aligners, current_aligner, change_interval_days,
+                                 started_on, current_aligner_started_on)
+         select id, 'active', 20, 1, 14, current_date - 20, current_date - 6 from patients
+       )
+       insert into adherence_windows (user_id, window_days, through, silent, wear_ratio, figures, computed_at)
+       select id, 7, current_date - 1, false, 0.5 + random() * 0.3, '{}'::jsonb, now() from patients`,
+      [AT_RISK_MAX_LIMIT + 20],
+    );
   });
 
   it('finds the paginated lists, and their schemas say what docs/conventions.md#pagination says', () => {
     expect(paginated.length).toBeGreaterThanOrEqual(5);
     for (const route of paginated) {
       const limit = jsonSchemaOf(route.query!).properties!.limit!;
-      expect({ path: route.path, maximum: limit.maximum }).toEqual({ path: route.path, maximum: 100 });
+      expect({ path: route.path, maximum: limit.maximum }).toEqual({
+        path: route.path,
+        maximum: maxOf(route),
+      });
       expect(MAX_LIMIT).toBe(100);
       expect(DEFAULT_LIMIT).toBe(50);
     }
   });
 
   it.each(paginated.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
-    '%s: over 100 is refused, 50 by default, 100 at most, and the cursor pages on',
+    '%s: over the maximum is refused, 50 by default, the maximum at most, and the cursor pages on',
     async (_name, route) => {
       const path = validPath(route, owner);
+      const max = maxOf(route);
       const get = (query: string) =>
         sendAuthenticated(route, `${path}?${query}`, undefined, { sub: owner.user.cognito_sub });
 
-      for (const limit of [String(MAX_LIMIT + 1), '1000000', '0', '-1', '1.5', '1e308', 'abc', '']) {
+      for (const limit of [String(max + 1), '1000000', '0', '-1', '1.5', '1e308', 'abc', '']) {
         const response = await get(`limit=${limit}`);
         const body = JSON.parse(response.body) as {
           items?: unknown[];
@@ -417,7 +441,7 @@ describe('pagination caps (docs/conventions.md#pagination: limit defaults to 50,
           errors?: Array<{ path: string }>;
         };
         // Refused, as docs/conventions.md#pagination says, or clamped: then the page holds at most the maximum.
-        const clamped = response.status === 200 && (body.items?.length ?? Infinity) <= MAX_LIMIT;
+        const clamped = response.status === 200 && (body.items?.length ?? Infinity) <= max;
         const refused =
           response.status === 422 &&
           body.code === 'validation_failed' &&
@@ -438,17 +462,17 @@ describe('pagination caps (docs/conventions.md#pagination: limit defaults to 50,
         items: DEFAULT_LIMIT,
       });
 
-      const full = await get(`limit=${MAX_LIMIT}`);
+      const full = await get(`limit=${max}`);
       expect(full.status).toBe(200);
       const page = JSON.parse(full.body) as { items: unknown[]; next_cursor: string | null };
-      expect(page.items).toHaveLength(MAX_LIMIT);
+      expect(page.items).toHaveLength(max);
       expect(page.next_cursor).toEqual(expect.any(String));
 
-      const next = await get(`limit=${MAX_LIMIT}&cursor=${encodeURIComponent(page.next_cursor!)}`);
+      const next = await get(`limit=${max}&cursor=${encodeURIComponent(page.next_cursor!)}`);
       expect(next.status).toBe(200);
       const rest = JSON.parse(next.body) as { items: unknown[] };
       expect(rest.items.length).toBeGreaterThan(0);
-      expect(rest.items.length).toBeLessThanOrEqual(MAX_LIMIT);
+      expect(rest.items.length).toBeLessThanOrEqual(max);
     },
   );
 });

@@ -27,8 +27,8 @@ const UNAVAILABLE_CODES = new Set([
  */
 export function problemFromDatabaseError(error: unknown): Problem | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  // A wrapped driver error (`nativeError`, as ORMs wrap it) carries the codes on the original.
-  const pg = ((error as { nativeError?: unknown }).nativeError ?? error) as PgError;
+  // knex passes node-postgres's errors through as they are, codes on them (decision 010).
+  const pg = error as PgError;
   const code = pg.code ?? '';
   if (code === '23505')
     return { status: 409, code: 'conflict', detail: 'This conflicts with an existing record' };

@@ -5,6 +5,7 @@ import { exportRoutes } from '../../accounts/routes.js';
 import { healthRoutes } from './health.js';
 import { hubspotRoutes } from '../../hubspot/routes.js';
 import { internalDentistAssignmentRoutes } from '../../dentists/internal-assignment-routes.js';
+import { internalAdherenceRoutes } from '../../adherence/routes.js';
 import { internalDentistRoutes } from '../../dentists/internal-routes.js';
 import { internalHubspotRoutes } from '../../hubspot/internal-routes.js';
 import { internalTreatmentRoutes } from '../../treatment/internal-routes.js';
@@ -34,6 +35,7 @@ export const routes: readonly AnyRoute[] = withDocs([
   ...internalDentistRoutes,
   ...internalDentistAssignmentRoutes,
   ...internalTreatmentRoutes,
+  ...internalAdherenceRoutes,
   ...internalHubspotRoutes,
   ...hubspotRoutes,
 ]);

@@ -12,7 +12,7 @@ import {
 export interface OneSignalNotification {
   /** Our reminder id: the `idempotency_key`, and `data.notification_id` for the app. */
   id: string;
-  type: 'progress' | 'wear';
+  type: 'progress' | 'wear' | 'weekly_summary';
   externalId: string;
   heading: string;
   message: string;

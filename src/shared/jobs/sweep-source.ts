@@ -30,32 +30,36 @@ export interface SweepSource {
 }
 
 /**
- * The usual source: rows of `table` in `status`, oldest first by `orderBy` then id,
+ * The usual source: rows of `table` in `status`, oldest first by `orderBy` then their key,
  * touched (`touchedAt`) before the grace. The cursor carries `orderBy` as Postgres's own
  * text, so microseconds survive the round trip (a JS Date would cut them and repeat rows).
  */
 export function actionableRows(spec: {
   table: string;
-  status: string;
+  /** The status of an actionable row; absent when `where` alone says which rows are. */
+  status?: string;
+  /** The row's key, the job's row id (default `id`). */
+  key?: string;
   orderBy: string;
   touchedAt: string;
   where?: (query: Knex.QueryBuilder, knex: Knex) => Knex.QueryBuilder;
 }): (knex: Knex, page: SweepPage) => Promise<Array<ActionableRow & { at: Date }>> {
+  const key = spec.key ?? 'id';
   return async (knex, { limit, after, touchedBefore }) => {
     let query = knex(spec.table)
-      .where({ status: spec.status })
+      .modify((rows) => void (spec.status === undefined ? rows : rows.where({ status: spec.status })))
       .where(spec.touchedAt, '<', touchedBefore)
       .orderBy(spec.orderBy)
-      .orderBy('id')
+      .orderBy(key)
       .limit(limit)
-      .select('id', `${spec.orderBy} as at`, knex.raw('??::text as "order"', [spec.orderBy]));
+      .select(`${key} as id`, `${spec.orderBy} as at`, knex.raw('??::text as "order"', [spec.orderBy]));
     if (spec.where) query = spec.where(query, knex);
     if (after) {
       const { order, id } = JSON.parse(after) as { order: string; id: string };
       // The first condition lets an index on `orderBy` alone bound the scan.
       query = query
         .where(spec.orderBy, '>=', knex.raw('?::timestamptz', [order]))
-        .whereRaw('(??, id) > (?::timestamptz, ?)', [spec.orderBy, order, id]);
+        .whereRaw('(??, ??) > (?::timestamptz, ?)', [spec.orderBy, key, order, id]);
     }
     const rows = (await query) as Array<{ id: string; at: Date; order: string }>;
     return rows.map((row) => ({

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import { TREATMENT_COLUMNS } from '../../../src/treatment/model.js';
 import { addDays, todayIn } from '../../../src/shared/time/local-time.js';
 import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
+import { processRollUpWear } from '../../../src/wear/roll-up-job.js';
+import { encodeCursor } from '../../../src/api/pagination.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { claimRun, recordCompletion, requestCatchUp } from '../../../src/shared/db/maintenance-runs.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
@@ -96,6 +98,16 @@ async function runHotPaths(): Promise<void> {
     });
     await recordCompletion(app.deps.knex, 'sweep', 'query-plans');
     await prune(context, workerFeatures);
+    // The back office's adherence reads, after the worker's daily upkeep wrote the windows.
+    await processRollUpWear(fakeJob(patient.user.id), context);
+    const internal = { headers: { 'x-api-key': app.config.INTERNAL_API_KEYS[0]! } };
+    const cursor = encodeCursor([0.5, patient.user.id]);
+    for (const path of [
+      '/internal/adherence/at-risk?days=7&below_percent=100',
+      `/internal/adherence/at-risk?days=14&dentist_id=1&cursor=${cursor}`,
+      `/internal/users/by-email/${encodeURIComponent(patient.user.email)}/adherence?days=30`,
+    ])
+      expect((await app.request(path, internal)).status).toBe(200);
   } finally {
     stopRecording();
   }
@@ -171,7 +183,7 @@ describe('prepared statements (decision record 007)', () => {
       if (name) textsByName.set(name, (textsByName.get(name) ?? new Set()).add(sql));
     expect([...textsByName.keys()].sort()).toEqual([
       'read_treatment',
-      'store_hubspot_events',
+      'store_hubspot_deliveries',
       'wear_stats_basis',
     ]);
     for (const [name, texts] of textsByName) expect([name, texts.size]).toEqual([name, 1]);

@@ -120,7 +120,12 @@ async function newPatient(): Promise<Patient> {
 }
 
 const reminders = (patient: Patient) =>
-  app.deps.knex('reminders').where({ user_id: patient.userId }).orderBy('created_at') as Promise<
+  app.deps
+    .knex('reminders')
+    .where({ user_id: patient.userId })
+    // The profile's weekly summary waits for its Sunday: not this journey's.
+    .whereNot({ type: 'weekly_summary' })
+    .orderBy('created_at') as Promise<
     Array<{ id: string; type: string; status: string; onesignal_id: string | null }>
   >;
 

@@ -15,6 +15,7 @@ const DEFAULTS = {
   reminder_time: '09:00',
   wear_reminders: true,
   wear_reminder_after_minutes: 30,
+  weekly_summary: true,
 };
 
 describe('GET/PUT /auth/users/{sub}/settings', () => {
@@ -28,6 +29,7 @@ describe('GET/PUT /auth/users/{sub}/settings', () => {
       reminder_time: '21:45',
       wear_reminders: false,
       wear_reminder_after_minutes: 240,
+      weekly_summary: false,
     };
     expect(await call(app, patient, 'PUT', '/settings', full)).toEqual({ status: 200, body: full });
     expect((await call(app, patient, 'GET', '/settings')).body).toEqual(full);
@@ -118,6 +120,8 @@ describe('GET/PUT /auth/users/{sub}/settings', () => {
       { wear_reminder_after_minutes: 1e21 },
       'body.wear_reminder_after_minutes',
     ],
+    ['weekly_summary as a string', { weekly_summary: 'false' }, 'body.weekly_summary'],
+    ['weekly_summary null', { weekly_summary: null }, 'body.weekly_summary'],
     ['an unknown field', { reminder_times: '09:00' }, 'body'],
     ['an array body', [{ wear_reminders: false }], 'body'],
   ])('rejects %s with 422 on its path, storing nothing', async (_case, json, path) => {

@@ -51,6 +51,7 @@ describe('GET /auth/users/{cognito_sub}/export', () => {
       reminder_time: '07:45',
       wear_reminders: true,
       wear_reminder_after_minutes: 30,
+      weekly_summary: true,
     });
     // With today's, recorded by the test's earlier requests.
     expect(body.app_contact_days).toContain('2026-01-05');

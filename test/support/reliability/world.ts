@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { eventRow } from '../../../src/hubspot/store-events.js';
-import type { HubSpotEvent } from '../../../src/hubspot/schema.js';
 import type { User } from '../../../src/users/model.js';
 import { tokenFor, type TestApp } from '../app.js';
 import {
@@ -34,7 +32,15 @@ export async function createHubspotEvent(
   };
   const [row] = (await knex('hubspot_events')
     .insert({
-      ...eventRow(event as HubSpotEvent),
+      portal_id: event.portalId,
+      subscription_id: event.subscriptionId,
+      event_id: event.eventId,
+      object_id: event.objectId,
+      occurred_at: event.occurredAt,
+      subscription_type: event.subscriptionType,
+      property_name: event.propertyName,
+      property_value: event.propertyValue,
+      payload: JSON.stringify(event),
       status: 'failed',
       last_error: 'seeded',
       ...overrides,

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { pick, randomInt, seededRandom, type Random } from '../../../bench/lib/random.js';
 import { developmentToken } from '../../../src/dev/development-token.js';
 import { hubspotSignatureV3 } from '../../../src/hubspot/signature.js';
+import { awaitingHandOver } from '../sweeper.js';
 import type { FaultCounts, FaultPlan, FaultyJarvis, FaultyOneSignal } from './fault-stubs.js';
 
 /**
@@ -668,7 +669,7 @@ async function soak(target: SoakTarget, options: SoakOptions, db: pg.Pool): Prom
   for (const reminder of reminders) {
     check(
       'reminder final',
-      ['scheduled', 'cancelled'].includes(reminder.status),
+      ['scheduled', 'cancelled'].includes(reminder.status) || awaitingHandOver(reminder),
       () =>
         `${reminder.type} reminder ${reminder.id} ended ${reminder.status} (${reminder.last_error ?? ''})`,
     );

@@ -5,6 +5,7 @@ import {
   planProgressReminder,
   planWearReminder,
 } from '../../../src/reminders/planning.js';
+import { reminderMessage } from '../../../src/reminders/messages.js';
 
 const base = {
   status: 'active' as const,
@@ -94,7 +95,56 @@ describe('planWearReminder', () => {
 describe('handOverAt', () => {
   it('is now within 30 days, and 30 days before the reminder beyond that', () => {
     const now = new Date('2026-01-01T00:00:00Z');
-    expect(handOverAt(new Date('2026-01-20T00:00:00Z'), now)).toEqual(now);
-    expect(handOverAt(new Date('2026-03-02T00:00:00Z'), now)).toEqual(new Date('2026-01-31T00:00:00Z'));
+    expect(handOverAt(new Date('2026-01-20T00:00:00Z'), now, 'progress')).toEqual(now);
+    expect(handOverAt(new Date('2026-03-02T00:00:00Z'), now, 'progress')).toEqual(
+      new Date('2026-01-31T00:00:00Z'),
+    );
+  });
+});
+
+describe('reminderMessage', () => {
+  const progress = {
+    type: 'progress' as const,
+    aligner_number: 6,
+    suggested_extra_days: null,
+    average_wear_minutes: null,
+  };
+
+  it('says which aligner to switch to when the readiness check found no deficit', () => {
+    expect(reminderMessage(progress)).toEqual({
+      heading: 'Progress Reminder',
+      message: 'Today is the day to switch to aligner 6',
+    });
+    expect(
+      reminderMessage({ ...progress, suggested_extra_days: 0, average_wear_minutes: 1300 }).message,
+    ).toBe('Today is the day to switch to aligner 6');
+  });
+
+  it('states the average wear of the current aligner and the extra days, in hours to one decimal', () => {
+    expect(
+      reminderMessage({ ...progress, suggested_extra_days: 2, average_wear_minutes: 1170 }).message,
+    ).toBe(
+      'You wore aligner 5 for 19.5 h a day on average; consider 2 more days before switching — check with your dentist',
+    );
+    expect(
+      reminderMessage({ ...progress, suggested_extra_days: 1, average_wear_minutes: 1200 }).message,
+    ).toBe(
+      'You wore aligner 5 for 20 h a day on average; consider 1 more day before switching — check with your dentist',
+    );
+    // 1163 minutes is 19.38 h: rounded to 19.4.
+    expect(
+      reminderMessage({ ...progress, suggested_extra_days: 3, average_wear_minutes: 1163 }).message,
+    ).toContain('for 19.4 h a day');
+  });
+
+  it('keeps the wear reminder as it was', () => {
+    expect(
+      reminderMessage({
+        type: 'wear',
+        aligner_number: null,
+        suggested_extra_days: null,
+        average_wear_minutes: null,
+      }),
+    ).toEqual({ heading: 'Wear Reminder', message: 'Time to put your aligners back in' });
   });
 });
