@@ -2,6 +2,7 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
 import { redactText } from './redaction.js';
 import { currentContext } from './request-context.js';
+import { traceLogFields } from './tracing/log-fields.js';
 
 export type { Logger };
 
@@ -66,10 +67,13 @@ export function createLogger(
     base: { service: options.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: config.LOG_REDACT_SENSITIVE ? { paths: SENSITIVE_PATHS, censor: '[redacted]' } : [],
-    // Every line written while a request or job runs carries its request id.
+    // Every line written while a request or job runs carries its request id, and its
+    // trace when tracing is on.
     mixin: () => {
       const context = currentContext();
-      return context ? { request_id: context.requestId } : {};
+      const trace = traceLogFields();
+      if (!context) return trace ?? {};
+      return trace ? { request_id: context.requestId, ...trace } : { request_id: context.requestId };
     },
     formatters: { level: (label) => ({ level: label }) },
     ...(config.LOG_REDACT_SENSITIVE ? { serializers: { err: redactedError } } : {}),

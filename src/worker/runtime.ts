@@ -13,6 +13,7 @@ import { Queues, type JobData, type QueueDefinition } from '../shared/jobs/queue
 import { Readiness } from '../shared/readiness.js';
 import { createRedis } from '../shared/redis.js';
 import { runWithContext } from '../shared/request-context.js';
+import { queueTelemetry } from '../shared/tracing/queue-telemetry.js';
 import type { Processor, WorkerContext, WorkerFeature } from '../shared/jobs/context.js';
 import { QUEUES } from '../queues.js';
 import { MaintenanceLoop } from './maintenance/loop.js';
@@ -120,6 +121,7 @@ export async function startWorkerRuntime(
       ...(feature.queue.limiter ? { limiter: feature.queue.limiter } : {}),
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      ...queueTelemetry(),
     });
     worker.on('failed', (job, error) =>
       runWithContext({ requestId: job?.data.requestId ?? `job-${job?.id ?? 'unknown'}` }, () =>

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { redactUrl } from '../../shared/redaction.js';
 import { runWithContext } from '../../shared/request-context.js';
+import { describeServerSpan } from '../../shared/tracing/spans.js';
 
 // A caller's id is echoed only when it is a plain token: it lands in logs and job data.
 const WELL_FORMED_ID = /^[A-Za-z0-9._-]{8,128}$/;
@@ -27,6 +28,7 @@ export function requestContext(logger: Logger, metrics: Metrics): Middleware {
         const status = ctx.status;
         // Unmatched paths share one label: raw paths would hold user ids and explode cardinality.
         const route = (ctx as { _matchedRoute?: string })._matchedRoute;
+        describeServerSpan(ctx.method, route, requestId);
         metrics.httpDuration.observe(
           { method: ctx.method, route: route ?? 'unmatched', status: String(status) },
           durationMs / 1000,

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis.js';
+import { queueTelemetry } from '../tracing/queue-telemetry.js';
 
 /**
  * How jobs are declared. Each feature declares its queue and its jobs in its own
@@ -106,6 +107,7 @@ export class Queues {
           connection,
           prefix,
           defaultJobOptions: definition.jobOptions,
+          ...queueTelemetry(),
         });
         queue.on('error', () => undefined); // surfaced by the failing add and by /ready
         return [definition.name, queue];

@@ -1,3 +1,4 @@
+import { inRootSpan } from '../../shared/tracing/spans.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../shared/logger.js';
@@ -95,7 +96,7 @@ export class MaintenanceLoop {
 
   private async runTask(task: PeriodicTask, catchUp: boolean): Promise<void> {
     const started = process.hrtime.bigint();
-    const result = await task.run(this.context, { catchUp });
+    const result = await inRootSpan(`maintenance ${task.name}`, () => task.run(this.context, { catchUp }));
     await recordCompletion(this.context.knex, task.name, this.id);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics.maintenanceRuns.inc({ task: task.name, outcome: 'completed' });

@@ -7,6 +7,8 @@ export interface RecordedCall {
   path: string;
   query: Record<string, string>;
   authorization: string | undefined;
+  /** The W3C trace context the caller sent, when it traces. */
+  traceparent: string | undefined;
   body: unknown;
   at: number;
 }
@@ -33,6 +35,7 @@ export class OneSignalStub {
           path: url.pathname,
           query: Object.fromEntries(url.searchParams),
           authorization: req.headers.authorization,
+          traceparent: req.headers.traceparent as string | undefined,
           body,
           at: Date.now(),
         });
