@@ -42,9 +42,15 @@ afterAll(async () => {
   await Promise.all([receiver.stop(), oneSignal.stop()]);
 });
 
-async function asUser(sub: string, method: string, path: string, json?: unknown): Promise<Response> {
+async function asUser(
+  sub: string,
+  method: string,
+  path: string,
+  json?: unknown,
+  base = stack.base,
+): Promise<Response> {
   const token = await developmentToken(sub);
-  return fetch(`${stack.base}/auth/users/${sub}${path}`, {
+  return fetch(`${base}/auth/users/${sub}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
     ...(json ? { body: JSON.stringify(json) } : {}),
@@ -52,8 +58,8 @@ async function asUser(sub: string, method: string, path: string, json?: unknown)
 }
 
 /** A user in treatment whose first progress reminder is already at OneSignal. */
-async function patientWithReminder(sub: string, email: string): Promise<void> {
-  expect((await asUser(sub, 'PUT', '', { email, timezone: ZONE })).status).toBe(201);
+async function patientWithReminder(sub: string, email: string, base = stack.base): Promise<void> {
+  expect((await asUser(sub, 'PUT', '', { email, timezone: ZONE }, base)).status).toBe(201);
   const today = DateTime.now().setZone(ZONE).startOf('day');
   const plan = {
     total_aligners: 20,
@@ -63,7 +69,7 @@ async function patientWithReminder(sub: string, email: string): Promise<void> {
     current_aligner_started_on: today.minus({ days: 3 }).toISODate(),
   };
   const before = oneSignal.creates().length;
-  expect((await asUser(sub, 'PUT', '/treatment', plan)).status).toBe(201);
+  expect((await asUser(sub, 'PUT', '/treatment', plan, base)).status).toBe(201);
   await waitFor(
     async () => oneSignal.creates().length,
     (count) => count > before,
@@ -278,31 +284,7 @@ describe('tracing off', () => {
       });
       try {
         const sub = `trace-off-${env.OTEL_SDK_DISABLED ? 'disabled' : 'none'}`;
-        const token = await developmentToken(sub);
-        const before = oneSignal.creates().length;
-        const today = DateTime.now().setZone(ZONE).startOf('day');
-        const put = (path: string, json: unknown) =>
-          fetch(`${off.base}/auth/users/${sub}${path}`, {
-            method: 'PUT',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: JSON.stringify(json),
-          });
-        expect((await put('', { email: `${sub}@example.com`, timezone: ZONE })).status).toBe(201);
-        expect(
-          (
-            await put('/treatment', {
-              total_aligners: 20,
-              current_aligner: 3,
-              change_interval_days: 14,
-              started_on: today.minus({ days: 40 }).toISODate(),
-              current_aligner_started_on: today.minus({ days: 3 }).toISODate(),
-            })
-          ).status,
-        ).toBe(201);
-        await waitFor(
-          async () => oneSignal.creates().length,
-          (count) => count > before,
-        );
+        await patientWithReminder(sub, `${sub}@example.com`, off.base);
         const sent = oneSignal.creates().at(-1)!;
         expect(sent.traceparent).toBeUndefined();
         await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -8,7 +8,7 @@ import { tracingRequested } from './settings.js';
 export async function startProcess(name: string, load: () => Promise<unknown>): Promise<void> {
   if (tracingRequested()) {
     const { startTracing } = await import('./start.js');
-    await startTracing({ process: name });
+    await startTracing(name);
   }
   await load();
 }

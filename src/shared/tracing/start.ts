@@ -2,14 +2,12 @@ import { register } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { redactUrl } from '../redaction.js';
-import { tracingRequested } from './settings.js';
-import { markTracingStarted, tracingStarted } from './state.js';
+import { markTracingStarted } from './state.js';
 
 /** Probes and scrapes: answered every few seconds, never worth a trace. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
@@ -21,33 +19,23 @@ function redactedUrlAttributes(url: string): Record<string, string> {
   return { 'url.path': redacted.slice(0, queryStart), 'url.query': redacted.slice(queryStart + 1) };
 }
 
-export interface TracingOptions {
-  /** `api` or `worker`: the default `service.name` is `aligner-tracker-<process>`. */
-  process: string;
-  /** Where spans go instead of the exporter the `OTEL_*` variables name (the tests' in-memory exporter). */
-  spanProcessors?: SpanProcessor[];
-  /** Start even when no `OTEL_*` variable asks for it (with `spanProcessors`). */
-  force?: boolean;
-}
-
 /**
- * Starts OpenTelemetry tracing when the `OTEL_*` variables ask for it
- * (docs/operations.md#tracing). It must run before the modules it instruments are
- * loaded: each entry point calls it, then imports the rest of the process. The SDK takes
+ * Starts OpenTelemetry tracing (docs/operations.md#tracing), for a process whose `OTEL_*`
+ * variables ask for it (entry.ts decides). It must run before the modules it instruments
+ * are loaded: each entry point calls it, then imports the rest of the process. The SDK takes
  * its exporter, endpoint, sampler and resource from the standard variables; the
  * instrumentations are the official ones for incoming and outgoing HTTP (OneSignal,
  * Jarvis, S3), Postgres, Redis and the AWS SDK, and BullMQ's own (queue-telemetry.ts).
  */
-export async function startTracing(options: TracingOptions): Promise<boolean> {
-  if (tracingStarted() || (!options.force && !tracingRequested())) return tracingStarted();
+export async function startTracing(processName: string): Promise<void> {
   // ESM modules are instrumented through a loader hook; only the modules an
   // instrumentation asks for are wrapped (the rest load as they are).
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
   const sdk = new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME ?? `aligner-tracker-${options.process}`,
-    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
+    // `api` or `worker`: aligner-tracker-api, aligner-tracker-worker.
+    serviceName: process.env.OTEL_SERVICE_NAME ?? `aligner-tracker-${processName}`,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) =>
@@ -65,5 +53,4 @@ export async function startTracing(options: TracingOptions): Promise<boolean> {
   sdk.start();
   await waitForAllMessagesAcknowledged();
   markTracingStarted(() => sdk.shutdown());
-  return true;
 }
