@@ -27,12 +27,13 @@ const CODE_TARGETS = [
   'migrations',
   'bench',
   'scripts',
+  'ops',
   'docker-compose.yml',
   '.github',
   'Dockerfile.api',
   'Dockerfile.worker',
 ];
-const CODE_FILES = /\.(ts|js|mjs|cjs|tsx|yml|yaml|sh)$|Dockerfile/;
+const CODE_FILES = /\.(ts|js|mjs|cjs|tsx|yml|yaml|json|sh)$|Dockerfile/;
 const SELF = relative(ROOT, fileURLToPath(import.meta.url));
 
 function* walk(path, accept) {

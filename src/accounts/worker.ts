@@ -1,5 +1,5 @@
 import type { WorkerFeature } from '../shared/jobs/context.js';
-import { actionableRows } from '../shared/jobs/sweep-source.js';
+import { sweepSource } from '../shared/jobs/sweep-source.js';
 import { processEraseAccount } from './erase-account-job.js';
 import { accountsQueue, eraseAccountJob } from './jobs.js';
 
@@ -7,15 +7,12 @@ export const accountsWorker: WorkerFeature = {
   queue: accountsQueue,
   processors: [{ job: eraseAccountJob, process: processEraseAccount }],
   sweepSources: [
-    {
-      // Erasures requested while Redis was away, or whose job was lost with its data.
-      job: eraseAccountJob,
-      findActionable: actionableRows({
-        table: 'account_erasures',
-        status: 'pending',
-        orderBy: 'requested_at',
-        touchedAt: 'requested_at',
-      }),
-    },
+    // Erasures requested while Redis was away, or whose job was lost with its data.
+    sweepSource('account_erasure', eraseAccountJob, {
+      table: 'account_erasures',
+      status: 'pending',
+      orderBy: 'requested_at',
+      touchedAt: 'requested_at',
+    }),
   ],
 };

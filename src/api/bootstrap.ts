@@ -19,6 +19,7 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
   const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config, 'producer', logger);
   const queues = new Queues(QUEUES, redis, config.QUEUE_PREFIX);
+  const readiness = new Readiness(knex, redis, config.QUEUE_PREFIX);
   return {
     config,
     logger,
@@ -30,8 +31,8 @@ export function createApiDeps(config: Config, logger: Logger): AppDeps {
       logger,
       catchUpRequester(knex, (error) => logger.warn({ err: error }, 'could not ask for a catch-up sweep')),
     ),
-    readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
-    metrics: new Metrics({ service: 'api', queues }),
+    readiness,
+    metrics: new Metrics({ service: 'api', queues, knex, readiness }),
     s3: s3FromConfig(config),
   };
 }

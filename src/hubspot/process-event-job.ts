@@ -91,7 +91,7 @@ async function applyEvents(
  * event is `failed`, for ops to replay. A failure of the whole transaction (the
  * database lost) counts for every event of the job.
  */
-export const processHubspotEvent: Processor = async (job, { knex, config, dispatcher }) => {
+export const processHubspotEvent: Processor = async (job, { knex, config, dispatcher, metrics }) => {
   const rowIds = job.data.rowIds ?? [job.data.rowId];
   const jobs: JobRequest[] = [];
   let outcome: Awaited<ReturnType<typeof applyEvents>>;
@@ -104,13 +104,14 @@ export const processHubspotEvent: Processor = async (job, { knex, config, dispat
   // Retried even when a value does not validate: a later event (or a fix in our data,
   // such as a dentist created meanwhile) can make it apply.
   for (const [rowId, error] of failures) {
-    await knex('hubspot_events')
+    const updated = await knex('hubspot_events')
       .where({ id: rowId, status: 'received' })
       .update({
         attempts: job.attemptsMade + 1,
         last_error: errorMessage(error),
         ...(isLastAttempt(job) ? { status: 'failed' } : {}),
       });
+    if (isLastAttempt(job)) metrics.hubspotEventsFailed.inc(updated);
   }
   await dispatcher.dispatch(jobs);
   const [firstFailure] = failures.values();

@@ -1,20 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Queues } from './jobs/queues.js';
-
-const JOB_STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'failed',
-  'completed',
-] as const;
+import { registerScrapedGauges, type ScrapeSources } from './scraped-gauges.js';
 
 /**
  * Prometheus metrics (docs/operations.md#metrics), one registry per process. HTTP durations are labelled
- * by route *template* (never the raw path, which holds user ids), queue depth is read
- * from Redis at scrape time, and job metrics are recorded by the worker.
+ * by route *template* (never the raw path, which holds user ids), job and upstream metrics are
+ * recorded by the worker, and what must stay true when a process has stopped (queue depth,
+ * the sweeper's clock, the backlog, readiness) is read at scrape time (./scraped-gauges.ts).
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -56,6 +47,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jobsExhausted = new Counter({
+    name: 'bullmq_jobs_exhausted_total',
+    help: 'Jobs that failed for good (attempts used up, or unrecoverable), by queue and job name',
+    labelNames: ['queue', 'name'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamResponses = new Counter({
+    name: 'upstream_responses_total',
+    help: 'Calls to OneSignal and Jarvis by how they ended: 2xx, 3xx, 4xx, 5xx, timeout, network_error',
+    labelNames: ['upstream', 'class'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hubspotEventsFailed = new Counter({
+    name: 'hubspot_events_failed_total',
+    help: 'HubSpot events that ended failed after their last attempt, left for ops to replay',
+    registers: [this.registry],
+  });
+
   readonly redisLapses = new Counter({
     name: 'redis_lapses_total',
     help: 'Times this worker saw Redis lose its data (data_lost) or its connection come back (reconnected)',
@@ -63,28 +74,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { service: string; queues?: Queues }) {
+  constructor(options: { service: string } & ScrapeSources) {
     this.registry.setDefaultLabels({ service: options.service });
     collectDefaultMetrics({ register: this.registry });
-    const queues = options.queues;
-    if (queues) {
-      new Gauge({
-        name: 'bullmq_queue_jobs',
-        help: 'Jobs in each queue by state, read from Redis at scrape time',
-        labelNames: ['queue', 'state'] as const,
-        registers: [this.registry],
-        async collect() {
-          this.reset();
-          await Promise.all(
-            queues.all().map(async (queue) => {
-              const counts = await queue.getJobCounts(...JOB_STATES).catch(() => undefined);
-              for (const state of JOB_STATES)
-                if (counts) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-            }),
-          );
-        },
-      });
-    }
+    registerScrapedGauges(this.registry, options);
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

@@ -2,17 +2,12 @@ import type { Knex } from 'knex';
 import { Cluster } from 'ioredis';
 import { pendingMigrations } from './db/migrations.js';
 import type { RedisClient } from './redis.js';
+import { withTimeout } from './with-timeout.js';
 
 export interface ReadinessReport {
   ready: boolean;
   checks: { postgres: string; redis: string; migrations: string };
 }
-
-const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
-  ]);
 
 // A client on its way to `ready`. A cluster also passes through `close` (all nodes lost,
 // before `reconnecting`) and stays in `connect` while its ready check (CLUSTER INFO) runs.

@@ -1,5 +1,5 @@
 import type { Processor } from '../shared/jobs/context.js';
-import { actionableRows, type SweepSource } from '../shared/jobs/sweep-source.js';
+import { sweepSource, type SweepSource } from '../shared/jobs/sweep-source.js';
 import { keepUserUp } from './daily-upkeep.js';
 import { rollUpWearJob } from './jobs.js';
 
@@ -21,13 +21,11 @@ export const processRollUpWear: Processor = async (job, { knex, config }) => {
  * grace on `updated_at`, so a burst of edits is rolled once; until then reads compute
  * those days from the sessions.
  */
-export const rollUpSweepSource: SweepSource = {
-  job: rollUpWearJob,
-  findActionable: actionableRows({
-    table: 'wear_rollup_states',
-    key: 'user_id',
-    orderBy: 'due_at',
-    touchedAt: 'updated_at',
-    where: (query, knex) => query.where('due_at', '<=', knex.fn.now()),
-  }),
-};
+export const rollUpSweepSource: SweepSource = sweepSource('wear_rollup', rollUpWearJob, {
+  table: 'wear_rollup_states',
+  key: 'user_id',
+  orderBy: 'due_at',
+  touchedAt: 'updated_at',
+  owedSince: 'due_at',
+  where: (query, knex) => query.where('due_at', '<=', knex.fn.now()),
+});

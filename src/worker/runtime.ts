@@ -72,9 +72,20 @@ export async function startWorkerRuntime(
   const knex = createKnex(config.DATABASE_URL, {}, logger);
   const redis = createRedis(config, 'worker', logger);
   const queues = new Queues(QUEUES, redis, config.QUEUE_PREFIX);
+  const readiness = new Readiness(knex, redis, config.QUEUE_PREFIX);
+  const metrics = new Metrics({
+    service: 'worker',
+    queues,
+    knex,
+    readiness,
+    sweepSources: features.flatMap((feature) => feature.sweepSources),
+  });
+  const counter = (upstream: string) => (responseClass: string) =>
+    metrics.upstreamResponses.inc({ upstream, class: responseClass });
   const context: WorkerContext = {
     config,
     logger,
+    metrics,
     knex,
     queues,
     dispatcher: new Dispatcher(
@@ -82,12 +93,11 @@ export async function startWorkerRuntime(
       logger,
       catchUpRequester(knex, (error) => logger.warn({ err: error }, 'could not ask for a catch-up sweep')),
     ),
-    onesignal: oneSignalFromConfig(config),
-    jarvis: jarvisFromConfig(config),
+    onesignal: oneSignalFromConfig(config, counter('onesignal')),
+    jarvis: jarvisFromConfig(config, counter('jarvis')),
     s3: s3FromConfig(config),
   };
 
-  const metrics = new Metrics({ service: 'worker', queues });
   const run = (feature: WorkerFeature) => async (job: Job<JobData>, token?: string) => {
     const queue = feature.queue.name;
     const processJob: Processor | undefined = feature.processors.find(
@@ -123,14 +133,16 @@ export async function startWorkerRuntime(
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       ...queueTelemetry(),
     });
-    worker.on('failed', (job, error) =>
+    worker.on('failed', (job, error) => {
+      // BullMQ sets finishedOn only when the job moved to failed for good (no retry left).
+      if (job?.finishedOn) metrics.jobsExhausted.inc({ queue, name: job.name });
       runWithContext({ requestId: job?.data.requestId ?? `job-${job?.id ?? 'unknown'}` }, () =>
         logger.warn(
           { queue, job: job?.name, job_id: job?.id, attempts: job?.attemptsMade, err: error },
           'job attempt failed',
         ),
-      ),
-    );
+      );
+    });
     worker.on('error', (error) => logger.warn({ queue, err: error }, 'worker connection error'));
     return worker;
   });
@@ -151,7 +163,7 @@ export async function startWorkerRuntime(
 
   return {
     context,
-    readiness: new Readiness(knex, redis, config.QUEUE_PREFIX),
+    readiness,
     metrics,
     workers,
     maintenance,

@@ -2,6 +2,7 @@ import { jarvisFromConfig } from '../../src/shared/clients/jarvis.js';
 import { oneSignalFromConfig } from '../../src/shared/clients/onesignal.js';
 import type { Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { Metrics } from '../../src/shared/metrics.js';
 import type { JobDefinition } from '../../src/shared/jobs/queues.js';
 import type { Processor, WorkerFeature } from '../../src/shared/jobs/context.js';
 import { workerFeatures } from '../../src/worker/features.js';
@@ -57,6 +58,7 @@ export function workerContextFor(app: {
   return {
     config: app.config,
     logger: app.deps.logger,
+    metrics: new Metrics({ service: 'worker' }),
     knex: app.deps.knex,
     queues: app.deps.queues,
     dispatcher: app.deps.dispatcher,

@@ -1,3 +1,4 @@
+import { countingHooks, type ResponseCounter } from './response-classes.js';
 import got, { RequestError, type Got } from 'got';
 import { redactSecrets, redactText } from '../redaction.js';
 import {
@@ -24,6 +25,8 @@ export interface JarvisSettings {
   apiUrl: string;
   apiKey: string;
   timeoutMs?: number;
+  /** Told how each call ended, for `upstream_responses_total`. */
+  countResponse?: ResponseCounter;
 }
 
 /** How long one call may take before it counts as unanswered. */
@@ -51,6 +54,7 @@ export class JarvisClient {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,
+      hooks: countingHooks(settings.countResponse),
     });
   }
 
@@ -93,10 +97,17 @@ export class JarvisClient {
   }
 }
 
-export function jarvisFromConfig(config: {
-  JARVIS_API_URL?: string | undefined;
-  JARVIS_API_KEY?: string | undefined;
-}): JarvisClient | undefined {
+export function jarvisFromConfig(
+  config: {
+    JARVIS_API_URL?: string | undefined;
+    JARVIS_API_KEY?: string | undefined;
+  },
+  countResponse?: ResponseCounter,
+): JarvisClient | undefined {
   if (!config.JARVIS_API_URL || !config.JARVIS_API_KEY) return undefined;
-  return new JarvisClient({ apiUrl: config.JARVIS_API_URL, apiKey: config.JARVIS_API_KEY });
+  return new JarvisClient({
+    apiUrl: config.JARVIS_API_URL,
+    apiKey: config.JARVIS_API_KEY,
+    ...(countResponse ? { countResponse } : {}),
+  });
 }

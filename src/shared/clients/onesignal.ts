@@ -1,3 +1,4 @@
+import { countingHooks, type ResponseCounter } from './response-classes.js';
 import got, { type Got } from 'got';
 import { redactSecrets, redactText } from '../redaction.js';
 import {
@@ -34,6 +35,8 @@ export interface OneSignalSettings {
   appId: string;
   apiKey: string;
   timeoutMs?: number;
+  /** Told how each call ended, for `upstream_responses_total`. */
+  countResponse?: ResponseCounter;
 }
 
 /**
@@ -52,6 +55,7 @@ export class OneSignalClient {
       retry: { limit: 0 },
       throwHttpErrors: false,
       followRedirect: false,
+      hooks: countingHooks(settings.countResponse),
     });
   }
 
@@ -117,15 +121,19 @@ export class OneSignalClient {
   }
 }
 
-export function oneSignalFromConfig(config: {
-  ONESIGNAL_APP_ID?: string | undefined;
-  ONESIGNAL_REST_API_KEY?: string | undefined;
-  ONESIGNAL_API_URL: string;
-}): OneSignalClient | undefined {
+export function oneSignalFromConfig(
+  config: {
+    ONESIGNAL_APP_ID?: string | undefined;
+    ONESIGNAL_REST_API_KEY?: string | undefined;
+    ONESIGNAL_API_URL: string;
+  },
+  countResponse?: ResponseCounter,
+): OneSignalClient | undefined {
   if (!config.ONESIGNAL_APP_ID || !config.ONESIGNAL_REST_API_KEY) return undefined;
   return new OneSignalClient({
     apiUrl: config.ONESIGNAL_API_URL,
     appId: config.ONESIGNAL_APP_ID,
     apiKey: config.ONESIGNAL_REST_API_KEY,
+    ...(countResponse ? { countResponse } : {}),
   });
 }

@@ -77,14 +77,25 @@ export const SWEEP_TASK = 'sweep';
 /**
  * What the dispatcher calls when an enqueue fails: asks for a catch-up sweep, at most
  * once a second per process (a Redis outage fails every request's enqueue), never
- * throwing. If Postgres is away too, the regular sweep still finds the rows.
+ * throwing. A failure within the second after an ask is not dropped: it asks once more
+ * at the second's end, because a catch-up sweep may have started since the last ask (a
+ * failover noticed) and missed the rows committed after its query. If Postgres is away
+ * too, the regular sweep still finds the rows.
  */
 export function catchUpRequester(knex: Knex, onError: (error: unknown) => void): () => void {
   let lastAskedAt = 0;
-  return () => {
-    const now = Date.now();
-    if (now - lastAskedAt < 1000) return;
-    lastAskedAt = now;
+  let trailing: NodeJS.Timeout | undefined;
+  const ask = () => {
+    lastAskedAt = Date.now();
     requestCatchUp(knex, SWEEP_TASK).catch(onError);
+  };
+  return () => {
+    const wait = lastAskedAt + 1000 - Date.now();
+    if (wait <= 0) return ask();
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      ask();
+    }, wait);
+    trailing.unref();
   };
 }

@@ -5,6 +5,7 @@ import type { OneSignalClient } from '../clients/onesignal.js';
 import type { S3Storage } from '../clients/s3.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { JobData, JobDefinition, QueueDefinition, Queues } from './queues.js';
 import type { SweepSource } from './sweep-source.js';
@@ -13,6 +14,8 @@ import type { SweepSource } from './sweep-source.js';
 export interface WorkerContext {
   config: Config;
   logger: Logger;
+  /** The worker's registry: processors count what the job metrics cannot see (e.g. a HubSpot event failed). */
+  metrics: Metrics;
   knex: Knex;
   queues: Queues;
   dispatcher: Dispatcher;

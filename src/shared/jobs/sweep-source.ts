@@ -24,17 +24,20 @@ export interface SweepPage {
  * its own (`<feature>/worker.ts`).
  */
 export interface SweepSource {
+  /** Names the kind of row in metrics (`sweep_backlog_oldest_age_seconds{kind}`). */
+  kind: string;
   job: JobDefinition;
   /** One page of rows in an actionable state, in a stable order. */
   findActionable(knex: Knex, page: SweepPage): Promise<ActionableRow[]>;
+  /**
+   * Since when the oldest actionable row has been owed its work (null when none is):
+   * what the backlog alert watches (docs/runbook.md#alerts).
+   */
+  oldestOwedSince(knex: Knex): Promise<Date | null>;
 }
 
-/**
- * The usual source: rows of `table` in `status`, oldest first by `orderBy` then their key,
- * touched (`touchedAt`) before the grace. The cursor carries `orderBy` as Postgres's own
- * text, so microseconds survive the round trip (a JS Date would cut them and repeat rows).
- */
-export function actionableRows(spec: {
+/** How one kind of row is found: what actionableRows needs. */
+export interface ActionableSpec {
   table: string;
   /** The status of an actionable row; absent when `where` alone says which rows are. */
   status?: string;
@@ -42,18 +45,48 @@ export function actionableRows(spec: {
   key?: string;
   orderBy: string;
   touchedAt: string;
+  /**
+   * SQL for when an actionable row's work became owed (default `touchedAt`): e.g. a
+   * reminder is owed from the start of OneSignal's window, not from when it was written.
+   */
+  owedSince?: string;
   where?: (query: Knex.QueryBuilder, knex: Knex) => Knex.QueryBuilder;
-}): (knex: Knex, page: SweepPage) => Promise<Array<ActionableRow & { at: Date }>> {
+}
+
+const actionable = (knex: Knex, spec: ActionableSpec): Knex.QueryBuilder => {
+  const query = knex(spec.table).modify(
+    (rows) => void (spec.status === undefined ? rows : rows.where({ status: spec.status })),
+  );
+  return spec.where ? spec.where(query, knex) : query;
+};
+
+/** `oldestOwedSince` for rows found by `spec`: one aggregate over the actionable rows. */
+export function oldestOwed(spec: ActionableSpec): SweepSource['oldestOwedSince'] {
+  return async (knex) => {
+    const since = spec.owedSince
+      ? knex.raw(`min(${spec.owedSince}) as since`)
+      : knex.raw('min(??) as since', [spec.touchedAt]);
+    const row = (await actionable(knex, spec).first(since)) as { since: Date | null } | undefined;
+    return row?.since ?? null;
+  };
+}
+
+/**
+ * The usual source: rows of `table` in `status`, oldest first by `orderBy` then their key,
+ * touched (`touchedAt`) before the grace. The cursor carries `orderBy` as Postgres's own
+ * text, so microseconds survive the round trip (a JS Date would cut them and repeat rows).
+ */
+export function actionableRows(
+  spec: ActionableSpec,
+): (knex: Knex, page: SweepPage) => Promise<Array<ActionableRow & { at: Date }>> {
   const key = spec.key ?? 'id';
   return async (knex, { limit, after, touchedBefore }) => {
-    let query = knex(spec.table)
-      .modify((rows) => void (spec.status === undefined ? rows : rows.where({ status: spec.status })))
+    let query = actionable(knex, spec)
       .where(spec.touchedAt, '<', touchedBefore)
       .orderBy(spec.orderBy)
       .orderBy(key)
       .limit(limit)
       .select(`${key} as id`, `${spec.orderBy} as at`, knex.raw('??::text as "order"', [spec.orderBy]));
-    if (spec.where) query = spec.where(query, knex);
     if (after) {
       const { order, id } = JSON.parse(after) as { order: string; id: string };
       // The first condition lets an index on `orderBy` alone bound the scan.
@@ -68,4 +101,9 @@ export function actionableRows(spec: {
       cursor: JSON.stringify({ order: row.order, id: row.id }),
     }));
   };
+}
+
+/** A source whose rows are found, and aged, by `spec` alone. */
+export function sweepSource(kind: string, job: JobDefinition, spec: ActionableSpec): SweepSource {
+  return { kind, job, findActionable: actionableRows(spec), oldestOwedSince: oldestOwed(spec) };
 }

@@ -26,7 +26,7 @@ export interface SweepOptions {
 export async function sweep(
   knex: Knex,
   dispatcher: Dispatcher,
-  sources: readonly SweepSource[],
+  sources: ReadonlyArray<Pick<SweepSource, 'job' | 'findActionable'>>,
   logger: Logger,
   options: SweepOptions = {},
 ): Promise<number> {

@@ -66,6 +66,23 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
     expect(await sweepQueue().count()).toBe(before + 1);
   });
 
+  it('asks again for a catch-up when an enqueue fails just after a catch-up sweep began', async () => {
+    // A sweep claimed between two failures a few hundred ms apart has not seen the second
+    // failure's row: that failure must ask once more, not be swallowed by the throttle.
+    const ask = catchUpRequester(app.deps.knex, (error) => {
+      throw error;
+    });
+    const claim = () => claimRun(app.deps.knex, SWEEP_TASK, 3600_000, 'dispatch-test');
+    ask();
+    await waitFor(claim, (claimed) => claimed?.catchUp === true, 5000, 'the first catch-up claimed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    ask();
+    expect(await claim()).toBeUndefined(); // within the second: not asked yet
+    expect(await waitFor(claim, (claimed) => claimed !== undefined, 3000, 'the trailing catch-up')).toEqual({
+      catchUp: true,
+    });
+  });
+
   it('never throws when Redis is away, asks for a catch-up sweep, and the sweeper enqueues the row once it is back', async () => {
     const proxy = await new TcpProxy(6379).start();
     const redis = createRedis({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, 'producer');
@@ -98,7 +115,7 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
       expect(await claimRun(app.deps.knex, SWEEP_TASK, 3600_000, 'dispatch-test')).toBeUndefined();
 
       await proxy.restore();
-      const source: SweepSource = {
+      const source: Pick<SweepSource, 'job' | 'findActionable'> = {
         job: eraseAccountJob,
         findActionable: async () => [{ rowId, cursor: rowId }],
       };
@@ -115,7 +132,7 @@ describe('enqueue after commit (docs/dispatch.md#jobs-after-commit)', () => {
 describe('sweeper', () => {
   it('re-enqueues each actionable row once, however often it runs', async () => {
     const rows = [randomUUID(), randomUUID(), randomUUID()];
-    const source: SweepSource = {
+    const source: Pick<SweepSource, 'job' | 'findActionable'> = {
       job: eraseAccountJob,
       findActionable: async (_knex, { limit }) =>
         rows.slice(0, limit).map((rowId) => ({ rowId, cursor: rowId })),
@@ -235,7 +252,7 @@ describe('sweeper and finished jobs', () => {
       10000,
     );
     await worker.stop();
-    const source: SweepSource = {
+    const source: Pick<SweepSource, 'job' | 'findActionable'> = {
       job: eraseAccountJob,
       findActionable: async () => [{ rowId, cursor: rowId }],
     };
