@@ -8,7 +8,7 @@ import { waitFor } from '../support/jobs.js';
 import { startStack, type Stack } from '../support/processes.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { OtlpReceiver, type ReceivedSpan } from '../support/stubs/otlp-receiver.js';
-import { ancestry, describeChain, SpanKinds } from '../support/tracing/trace-tree.js';
+import { ancestry, expectRequestToJobChain, SpanKinds } from '../support/tracing/trace-tree.js';
 
 // Tracing as production turns it on: the API and the worker as separate processes,
 // configured by the standard OTEL_* variables only, exporting OTLP/HTTP to a collector
@@ -119,58 +119,6 @@ async function oneSignalCallIn(traceId: string, method: string): Promise<Receive
   return span!;
 }
 
-/** Asserts the chain from a trace's API request span to `span` goes request → enqueue → job → … */
-function expectRequestToJobChain(
-  traceId: string,
-  span: ReceivedSpan,
-  request: string,
-  jobs: string[],
-): string[] {
-  const trace = receiver.trace(traceId);
-  const chain = ancestry(trace, span);
-  const picture = describeChain(chain);
-  const root = chain.at(-1)!;
-  expect({ root: root.name, kind: root.kind, service: root.service, parent: root.parentSpanId }).toEqual({
-    root: request,
-    kind: SpanKinds.server,
-    service: 'aligner-tracker-api',
-    parent: undefined,
-  });
-  // Each job (`queue/job`), in order: enqueued (producer) by the process before it, run
-  // (consumer) by the worker, the producer being the consumer's parent.
-  let from = chain.length - 1;
-  for (const step of jobs) {
-    const [queue, job] = step.split('/');
-    const producer = chain.findLastIndex(
-      (candidate, index) =>
-        index < from &&
-        candidate.kind === SpanKinds.producer &&
-        candidate.attributes['bullmq.queue.name'] === queue,
-    );
-    expect({ picture, step, producer: producer >= 0 }).toEqual({ picture, step, producer: true });
-    const consumer = chain[producer - 1];
-    expect({
-      picture,
-      step,
-      kind: consumer?.kind,
-      service: consumer?.service,
-      job: consumer?.attributes['bullmq.job.name'],
-      parent: consumer?.parentSpanId,
-    }).toEqual({
-      picture,
-      step,
-      kind: SpanKinds.consumer,
-      service: 'aligner-tracker-worker',
-      job,
-      parent: chain[producer]!.spanId,
-    });
-    from = producer - 1;
-  }
-  // Every span of the trace hangs from its root: nothing exported names a missing parent.
-  for (const member of trace) expect(ancestry(trace, member).at(-1)!.spanId).toBe(root.spanId);
-  return picture;
-}
-
 describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   it('an aligner change is one trace: the request, the reminder job it enqueued, and the OneSignal call', async () => {
     const sub = 'trace-aligner-change';
@@ -181,11 +129,13 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(root.name).toBe('POST /auth/users/:cognito_sub/treatment/aligner-changes');
 
     const create = await oneSignalCallIn(traceId, 'POST');
-    const picture = expectRequestToJobChain(traceId, create, root.name, ['reminders/schedule-reminder']);
+    const picture = expectRequestToJobChain(receiver.trace(traceId), create, root.name, [
+      'reminders/schedule-reminder',
+    ]);
     expect(picture.at(-1)).toMatch(/^worker client POST/);
     // The old reminder's deletion at OneSignal belongs to the same trace.
     const cancel = await oneSignalCallIn(traceId, 'DELETE');
-    expectRequestToJobChain(traceId, cancel, root.name, ['reminders/cancel-reminder']);
+    expectRequestToJobChain(receiver.trace(traceId), cancel, root.name, ['reminders/cancel-reminder']);
     // Postgres and Redis spans from the official instrumentations, in both processes.
     const trace = receiver.trace(traceId);
     for (const service of ['aligner-tracker-api', 'aligner-tracker-worker']) {
@@ -238,7 +188,7 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const { traceId, root } = await traceOf(response);
     expect(root.name).toBe(`POST ${path}`);
     const create = await oneSignalCallIn(traceId, 'POST');
-    expectRequestToJobChain(traceId, create, root.name, [
+    expectRequestToJobChain(receiver.trace(traceId), create, root.name, [
       'hubspot-events/process-hubspot-event',
       'reminders/schedule-reminder',
     ]);

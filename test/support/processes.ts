@@ -53,7 +53,15 @@ export function startProcess(
   entry: 'api/main.js' | 'worker/main.js',
   env: Record<string, string>,
 ): RunningProcess {
-  const child = spawn(process.execPath, [HEAP_LIMIT_FLAG, path.join(ROOT, 'dist', entry)], {
+  return startNodeScript(path.join('dist', entry), env);
+}
+
+/**
+ * A Node script of the repository (`path` from its root) as a child process, with the
+ * production heap limit and only `env` (and PATH) in its environment; its stdin is open.
+ */
+export function startNodeScript(script: string, env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, [HEAP_LIMIT_FLAG, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
   });

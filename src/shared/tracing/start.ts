@@ -2,6 +2,7 @@ import { register } from 'node:module';
 import type { IncomingMessage } from 'node:http';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -26,8 +27,13 @@ function redactedUrlAttributes(url: string): Record<string, string> {
  * its exporter, endpoint, sampler and resource from the standard variables; the
  * instrumentations are the official ones for incoming and outgoing HTTP (OneSignal,
  * Jarvis, S3), Postgres, Redis and the AWS SDK, and BullMQ's own (queue-telemetry.ts).
+ * `spanProcessors` replace the exporter the variables configure: the in-memory exporter of
+ * test/support/tracing/in-memory-stack.mjs.
  */
-export async function startTracing(processName: string): Promise<void> {
+export async function startTracing(
+  processName: string,
+  options: { spanProcessors?: SpanProcessor[] } = {},
+): Promise<void> {
   // ESM modules are instrumented through a loader hook; only the modules an
   // instrumentation asks for are wrapped (the rest load as they are).
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
@@ -36,6 +42,7 @@ export async function startTracing(processName: string): Promise<void> {
   const sdk = new NodeSDK({
     // `api` or `worker`: aligner-tracker-api, aligner-tracker-worker.
     serviceName: process.env.OTEL_SERVICE_NAME ?? `aligner-tracker-${processName}`,
+    ...(options.spanProcessors ? { spanProcessors: options.spanProcessors } : {}),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) =>
