@@ -22,6 +22,8 @@ export interface Benchmark {
   eventsPerRequest?: number;
   /** The benchmark whose median req/s this one's ratio is taken against. */
   baseline?: string;
+  /** For a traced benchmark: its untraced twin, whose server CPU per request it is compared with. */
+  tracingOf?: string;
   /** Informational pass/short lines (issue 17's targets); they never fail the run. */
   targets?: Targets;
 }
@@ -130,6 +132,18 @@ export const benchmarks: Benchmark[] = [
       minDataset: { users: 10_000, wearSessions: 1_000_000 },
     },
   },
+  // Tracing's cost (docs/operations.md#tracing): GET treatment and the 1-event HubSpot
+  // acknowledgement again, on an API whose OTEL_* variables turn tracing on. Compare each
+  // one's server CPU per request with its untraced twin's in the same run.
+  ...(['api-traced-unsampled', 'api-traced-10pct', 'api-traced-all'] as const).map((server): Benchmark => ({
+    name: `get-treatment-${server.replace('api-', '')}`,
+    description: `GET /auth/users/{sub}/treatment, on the API with tracing on (${server.replace('api-traced-', '')}).`,
+    server,
+    connections: 32,
+    baseline: BASELINE,
+    tracingOf: 'get-treatment',
+    plan: ({ users }) => ({ kind: 'user-get', path: '/auth/users/{sub}/treatment', users }),
+  })),
   {
     name: 'hubspot-ack-1',
     description:
@@ -158,5 +172,14 @@ export const benchmarks: Benchmark[] = [
       minThroughputRatio: 3,
       maxP99Ms: 40,
     },
+  },
+  {
+    name: 'hubspot-ack-1-traced-10pct',
+    description: 'POST /public/hubspot/webhooks, one event per request, on the API with tracing on (10pct).',
+    server: 'api-traced-10pct',
+    connections: 32,
+    baseline: BASELINE,
+    tracingOf: 'hubspot-ack-1',
+    ...hubspotBatches(1),
   },
 ];

@@ -57,7 +57,11 @@ import {
 } from './reminder-jobs.js';
 import type { BenchUser, LoadSpec } from './request-plans.js';
 import { BENCH_ZONES, DEFAULT_SEED_OPTIONS, loadBenchUsers, seedDatabase } from './seed.js';
-import { servers, type HttpServerOptions, type RunningServer, type ServerName } from './servers.js';
+import { servers, isApi, type HttpServerOptions, type RunningServer, type ServerName } from './servers.js';
+import { OtlpSink } from './lib/otlp-sink.js';
+import { tracingCostTable } from './lib/tracing-cost.js';
+
+const tracedTwin = (name: string) => benchmarks.find((b) => b.name === name)?.tracingOf;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const RESULTS_DIR = `${ROOT}/bench/results`;
@@ -83,7 +87,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '4000' },
     'e2e-rate': { type: 'string', default: '200' },
     'e2e-seconds': { type: 'string', default: '20' },
-    'max-minutes': { type: 'string', default: '14' },
+    'max-minutes': { type: 'string', default: '18' },
     'quiet-cores': { type: 'string', default: '0.3' },
     'quiet-wait': { type: 'string', default: '20' },
     'cpu-prof': { type: 'boolean', default: false },
@@ -155,8 +159,10 @@ function select(): Selection {
   // A ratio needs its baseline measured in the same invocation.
   const wanted = new Set(names);
   for (const name of names) {
-    const baseline = benchmarks.find((b) => b.name === name)?.baseline;
-    if (baseline) wanted.add(baseline);
+    const benchmark = benchmarks.find((b) => b.name === name);
+    if (benchmark?.baseline) wanted.add(benchmark.baseline);
+    // A traced benchmark's cost is read against its untraced twin, measured alongside.
+    if (benchmark?.tracingOf) wanted.add(benchmark.tracingOf);
   }
   return {
     http: benchmarks.filter((b) => wanted.has(b.name)),
@@ -255,12 +261,17 @@ interface HttpOutcome {
   /** The API's resident memory after its last run, and the largest after any one run. */
   apiRssMiB: number | null;
   apiPeakRssMiB: number | null;
+  /** OTLP export requests the traced APIs sent the sink. */
+  otlpExports: number;
 }
 
 /** Seeds, starts the servers, runs every selected HTTP benchmark, stops the servers. */
 async function runHttp(context: BenchContext, selected: Benchmark[]): Promise<HttpOutcome> {
+  // The untraced API seeds (it migrates the database first) whenever any API runs.
   const needed = new Set<ServerName>(selected.map((b) => b.server));
+  if ([...needed].some(isApi)) needed.add('api');
   const running = new Map<ServerName, RunningServer>();
+  const sink = new OtlpSink();
   const serverOptions: HttpServerOptions = {
     root: ROOT,
     logsDir: context.logsDir,
@@ -269,6 +280,7 @@ async function runHttp(context: BenchContext, selected: Benchmark[]): Promise<Ht
     queuePrefix: options.database,
     baselineBodyBytes: options.baselineBodyBytes,
     cpuProfileDir: options.cpuProf ? `${RESULTS_DIR}/profiles` : undefined,
+    otlpEndpoint: await sink.start(),
   };
   try {
     let users: BenchUser[];
@@ -341,9 +353,10 @@ async function runHttp(context: BenchContext, selected: Benchmark[]): Promise<Ht
       }
       summaries.push(summary);
     }
-    return { summaries, runs, dataset, apiRssMiB, apiPeakRssMiB };
+    return { summaries, runs, dataset, apiRssMiB, apiPeakRssMiB, otlpExports: sink.exports };
   } finally {
     await Promise.all([...running.values()].map((server) => server.process.stop()));
+    await sink.stop();
     // The acknowledged HubSpot events' jobs, which no worker consumed.
     if (needed.has('api')) await obliterateQueues(redisUrl, options.database);
   }
@@ -410,7 +423,7 @@ async function main(): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
 
   const needsBuild =
-    selection.http.some((b) => b.server === 'api') || selection.reminderJobs || selection.hubspotE2e;
+    selection.http.some((b) => isApi(b.server)) || selection.reminderJobs || selection.hubspotE2e;
   if (options.build && needsBuild) await build();
   const monitor = new pg.Client({ connectionString: `${postgresServerUrl}/postgres` });
   await monitor.connect();
@@ -436,6 +449,8 @@ async function main(): Promise<number> {
     if (http) {
       writeHttpResults(http, { machine, startedAt });
       console.log(`\n${summaryTable(http.summaries)}`);
+      if (http.summaries.some((summary) => tracedTwin(summary.name)))
+        console.log(`\n${tracingCostTable(http.summaries, benchmarks, http.otlpExports)}`);
     }
     let reminderJobs: ReminderJobsResult | null = null;
     if (selection.reminderJobs) {
@@ -510,7 +525,10 @@ async function main(): Promise<number> {
       `Measured ${finishedAt.slice(0, 10)} in ${minutes(wallSeconds)} (\`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`); ` +
         `HTTP: ${options.runs} runs × ${options.durationSeconds} s (+ ${options.warmupSeconds} s warm-up) per benchmark.\n\n` +
         `${formatMachine(machine)}\n\nDataset: ${JSON.stringify(dataset)}\n\n${table}\n` +
-        (http ? `\n${summaryTable(http.summaries)}\n` : ''),
+        (http ? `\n${summaryTable(http.summaries)}\n` : '') +
+        (http?.summaries.some((summary) => tracedTwin(summary.name))
+          ? `\n${tracingCostTable(http.summaries, benchmarks, http.otlpExports)}\n`
+          : ''),
     );
     console.log(`\n${table}\n`);
     console.log(`results: ${RESULTS_DIR}/*.json, summary.md`);

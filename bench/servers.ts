@@ -138,6 +138,22 @@ export interface HttpServerOptions {
   /** Size of the baseline's constant JSON body. */
   baselineBodyBytes: number;
   cpuProfileDir?: string | undefined;
+  /** The OTLP/HTTP endpoint a traced API exports to (lib/otlp-sink.ts). */
+  otlpEndpoint: string;
+}
+
+/**
+ * The API with tracing on, configured only by the standard variables as a deployment
+ * would (docs/operations.md#tracing), exporting OTLP/HTTP (protobuf, the SDK's default)
+ * in batches to the bench's sink, with `sampler`.
+ */
+function tracedApi(name: string, sampler: Record<string, string>) {
+  return (options: HttpServerOptions) =>
+    startApi({
+      ...options,
+      logFile: `${options.logsDir}/${name}.log`,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, ...sampler },
+    }).then((server) => ({ ...server, name }));
 }
 
 /** The servers an HTTP benchmark (benchmarks.ts) can name. */
@@ -145,6 +161,17 @@ export const servers = {
   baseline: (options: HttpServerOptions) =>
     startBaseline({ logFile: `${options.logsDir}/baseline-koa.log`, bodyBytes: options.baselineBodyBytes }),
   api: (options: HttpServerOptions) => startApi({ ...options, logFile: `${options.logsDir}/api.log` }),
+  // Every request traced, 1 in 10 sampled (the root decides, as a request has no parent).
+  'api-traced-10pct': tracedApi('api-traced-10pct', {
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+  }),
+  // Instrumented, nothing sampled: the cost of the hooks alone.
+  'api-traced-unsampled': tracedApi('api-traced-unsampled', { OTEL_TRACES_SAMPLER: 'always_off' }),
+  'api-traced-all': tracedApi('api-traced-all', { OTEL_TRACES_SAMPLER: 'always_on' }),
 } satisfies Record<string, (options: HttpServerOptions) => Promise<RunningServer>>;
 
 export type ServerName = keyof typeof servers;
+
+/** The servers that are the API (on the seeded database), traced or not. */
+export const isApi = (name: ServerName): boolean => name === 'api' || name.startsWith('api-traced');

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { DelayedError, RateLimitError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { jarvisFromConfig } from '../shared/clients/jarvis.js';
+import { RESPONSE_CLASSES } from '../shared/clients/response-classes.js';
 import { oneSignalFromConfig } from '../shared/clients/onesignal.js';
 import { s3FromConfig } from '../shared/clients/s3.js';
 import type { Config } from '../shared/config.js';
@@ -80,8 +81,16 @@ export async function startWorkerRuntime(
     readiness,
     sweepSources: features.flatMap((feature) => feature.sweepSources),
   });
-  const counter = (upstream: string) => (responseClass: string) =>
-    metrics.upstreamResponses.inc({ upstream, class: responseClass });
+  // Every series starts at 0, so the first exhausted job or failed call is an increase
+  // Prometheus sees (a counter that appears at 1 reads as no increase).
+  for (const feature of features)
+    for (const { job } of feature.processors)
+      metrics.jobsExhausted.inc({ queue: feature.queue.name, name: job.name }, 0);
+  const counter = (upstream: string) => {
+    for (const responseClass of RESPONSE_CLASSES)
+      metrics.upstreamResponses.inc({ upstream, class: responseClass }, 0);
+    return (responseClass: string) => metrics.upstreamResponses.inc({ upstream, class: responseClass });
+  };
   const context: WorkerContext = {
     config,
     logger,

@@ -1,7 +1,8 @@
 import type { Hooks } from 'got';
 
 /** How one outbound call ended, as `upstream_responses_total{class}` counts it. */
-export type ResponseClass = '2xx' | '3xx' | '4xx' | '5xx' | 'timeout' | 'network_error';
+export const RESPONSE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'timeout', 'network_error'] as const;
+export type ResponseClass = (typeof RESPONSE_CLASSES)[number];
 
 /** Told of every call's end: the worker counts them by upstream (docs/operations.md#metrics). */
 export type ResponseCounter = (responseClass: ResponseClass) => void;

@@ -7,7 +7,9 @@ import nock from 'nock';
 import { eraseAccountJob } from '../../../src/accounts/jobs.js';
 import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { JarvisClient } from '../../../src/shared/clients/jarvis.js';
+import { RESPONSE_CLASSES } from '../../../src/shared/clients/response-classes.js';
 import { Metrics } from '../../../src/shared/metrics.js';
+import { workerFeatures } from '../../../src/worker/features.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createReminder, createUser } from '../../support/factories.js';
 import { deliver, hubspotEvent } from '../../support/hubspot.js';
@@ -77,6 +79,35 @@ describe('bullmq_jobs_exhausted_total', () => {
       { job: eraseAccountJob, rowId: `00000000-${randomUUID().slice(9)}` },
     ]);
     expect(await waitFor(exhausted, (count) => count > before)).toBe(before + 1);
+  });
+});
+
+describe('series that start at 0', () => {
+  it('exist for every job and every upstream class before anything happened', async () => {
+    // A counter that first appears at 1 reads as no increase to Prometheus: the first
+    // exhausted job would not fire JobsFailingPermanently.
+    const text = await scrape(worker.metrics);
+    const missing = [
+      ...workerFeatures.flatMap((feature) =>
+        feature.processors
+          .filter(
+            ({ job }) =>
+              sample(text, 'bullmq_jobs_exhausted_total', { queue: feature.queue.name, name: job.name }) ===
+              undefined,
+          )
+          .map(({ job }) => job.name),
+      ),
+      ...['onesignal', 'jarvis'].flatMap((upstream) =>
+        RESPONSE_CLASSES.filter(
+          (responseClass) =>
+            sample(text, 'upstream_responses_total', { upstream, class: responseClass }) === undefined,
+        ).map((responseClass) => `${upstream} ${responseClass}`),
+      ),
+    ];
+    expect(missing).toEqual([]);
+    expect(
+      sample(text, 'bullmq_jobs_exhausted_total', { queue: 'reminders', name: 'schedule-reminder' }),
+    ).toBe(0);
   });
 });
 
