@@ -14,6 +14,8 @@ import { ProcessingRefused, renderPhoto } from './render.js';
 
 /** Points a test can hold the processor at, to make a race with a deletion deterministic. */
 export interface ProcessImageHooks {
+  /** After rendering, before anything is written. */
+  beforeWrite?: (image: Image) => Promise<void>;
   /** After the display version and thumbnail are written, before the row is re-checked. */
   afterWrite?: (image: Image) => Promise<void>;
 }
@@ -52,8 +54,7 @@ export function makeProcessImage(hooks: ProcessImageHooks = {}): Processor {
     if (!image || image.processing_state !== 'processing')
       return { skipped: image?.processing_state ?? 'missing' };
     const owner = (await knex('users').where({ id: image.user_id }).first('timezone', 'deleted_at')) as
-      | { timezone: string; deleted_at: Date | null }
-      | undefined;
+      { timezone: string; deleted_at: Date | null } | undefined;
     if (!owner || owner.deleted_at) return { skipped: 'account_erased' };
 
     const started = performance.now();
@@ -69,6 +70,7 @@ export function makeProcessImage(hooks: ProcessImageHooks = {}): Processor {
         { maxPixels: config.IMAGE_MAX_PIXELS, timeoutSeconds: config.IMAGE_PROCESSING_TIMEOUT_SECONDS },
         owner.timezone,
       );
+      await hooks.beforeWrite?.(image);
       await s3.putObject(keys.display, rendered.display, 'image/jpeg');
       await s3.putObject(keys.thumbnail, rendered.thumbnail, 'image/jpeg');
     } catch (error) {

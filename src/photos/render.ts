@@ -46,8 +46,10 @@ export interface RenderedPhoto {
 
 function decodeFailure(error: unknown): ProcessingRefused {
   const message = error instanceof Error ? error.message : String(error);
-  if (/pixel limit/i.test(message)) return new ProcessingRefused('too_many_pixels', 'The picture is too large');
-  if (/timeout/i.test(message)) return new ProcessingRefused('timeout', 'The picture took too long to process');
+  if (/pixel limit/i.test(message))
+    return new ProcessingRefused('too_many_pixels', 'The picture is too large');
+  if (/timeout/i.test(message))
+    return new ProcessingRefused('timeout', 'The picture took too long to process');
   return new ProcessingRefused('corrupt', 'The file is damaged or incomplete');
 }
 

@@ -60,11 +60,15 @@ export const uploadResponse = z.object({
 
 export const imageResponse = z.object({
   id: z.uuid(),
-  status: z.enum(PROCESSING_STATES).describe(
-    'processing: accepted, the worker is making its display version and thumbnail (no URLs yet); ready: URLs given; failed: the file could not become a photo (see failure_reason), nothing is stored, delete it and upload again',
-  ),
+  status: z
+    .enum(PROCESSING_STATES)
+    .describe(
+      'processing: accepted, the worker is making its display version and thumbnail (no URLs yet); ready: URLs given; failed: the file could not become a photo (see failure_reason), nothing is stored, delete it and upload again',
+    ),
   view: z.enum(IMAGE_VIEWS),
-  content_type: z.enum(IMAGE_CONTENT_TYPES).describe('The type uploaded; what the URLs serve is always image/jpeg'),
+  content_type: z
+    .enum(IMAGE_CONTENT_TYPES)
+    .describe('The type uploaded; what the URLs serve is always image/jpeg'),
   aligner_number: z.number().int().nullable(),
   taken_at: z
     .string()
@@ -74,8 +78,16 @@ export const imageResponse = z.object({
   created_at: z.string(),
   uploaded_at: z.string(),
   processed_at: z.string().nullable().describe('When processing ended (ready or failed)'),
-  width: z.number().int().nullable().describe('Width of the display version in pixels, upright; null until ready'),
-  height: z.number().int().nullable().describe('Height of the display version in pixels, upright; null until ready'),
+  width: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Width of the display version in pixels, upright; null until ready'),
+  height: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Height of the display version in pixels, upright; null until ready'),
   failure_reason: z
     .enum(PROCESSING_FAILURES)
     .nullable()
@@ -85,11 +97,15 @@ export const imageResponse = z.object({
   url: z
     .string()
     .nullable()
-    .describe('Presigned GET of the display version (JPEG, metadata stripped, upright), valid 15 minutes; null until ready'),
+    .describe(
+      'Presigned GET of the display version (JPEG, metadata stripped, upright), valid 15 minutes; null until ready',
+    ),
   thumbnail_url: z
     .string()
     .nullable()
-    .describe('Presigned GET of the thumbnail (JPEG, 320 px on the long side), valid 15 minutes; null until ready'),
+    .describe(
+      'Presigned GET of the thumbnail (JPEG, 320 px on the long side), valid 15 minutes; null until ready',
+    ),
   url_expires_at: z.string().nullable().describe('When both URLs expire; null until ready'),
 });
 export type ImageResponse = z.output<typeof imageResponse>;
