@@ -85,12 +85,17 @@ export async function renderPhoto(
       `The picture has ${pixels} pixels; at most ${limits.maxPixels} are accepted`,
     );
 
-  const pipeline = () =>
-    sharp(input, options)
-      .timeout({ seconds: limits.timeoutSeconds })
+  // One deadline for the whole photo: sharp's timeout is per pipeline, and there are two.
+  const deadline = Date.now() + limits.timeoutSeconds * 1000;
+  const pipeline = () => {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new ProcessingRefused('timeout', 'The picture took too long to process');
+    return sharp(input, options)
+      .timeout({ seconds: Math.max(1, Math.ceil(left / 1000)) })
       .rotate() // EXIF orientation into the pixels; the tag goes with the rest
       .flatten({ background: '#ffffff' }) // JPEG has no alpha
       .keepIccProfile();
+  };
   try {
     const display = await pipeline().jpeg(JPEG).toBuffer({ resolveWithObject: true });
     const thumbnail = await pipeline()
@@ -105,6 +110,6 @@ export async function renderPhoto(
       takenAt: exifCaptureTime(metadata.exif, zone),
     };
   } catch (error) {
-    throw decodeFailure(error);
+    throw error instanceof ProcessingRefused ? error : decodeFailure(error);
   }
 }
