@@ -1,7 +1,7 @@
 import { accountsQueue } from './accounts/jobs.js';
 import { dentistRequestsQueue } from './dentists/jobs.js';
 import { hubspotEventsQueue } from './hubspot/jobs.js';
-import { imagesQueue } from './photos/jobs.js';
+import { imageProcessingQueue, imagesQueue } from './photos/jobs.js';
 import { remindersQueue } from './reminders/jobs.js';
 import { wearQueue } from './wear/jobs.js';
 
@@ -14,6 +14,7 @@ export const QUEUES = [
   accountsQueue,
   remindersQueue,
   imagesQueue,
+  imageProcessingQueue,
   hubspotEventsQueue,
   dentistRequestsQueue,
   wearQueue,

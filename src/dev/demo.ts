@@ -5,6 +5,7 @@
  * environment says otherwise: DEMO_API_URL, INTERNAL_API_KEYS, HUBSPOT_CLIENT_SECRET.
  */
 import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
 import { DEVELOPMENT_HUBSPOT_SECRET, DEVELOPMENT_INTERNAL_API_KEY } from '../shared/config.js';
 import { hubspotSignatureV3 } from '../hubspot/signature.js';
 import { developmentToken } from './development-token.js';
@@ -160,25 +161,39 @@ step(
 const image = await call('POST', `${user}/images`, { view: 'front', content_type: 'image/png' });
 const upload = image.body.upload as { url: string; fields: Record<string, string> } | undefined;
 if (image.status === 201 && upload) {
-  // The smallest valid PNG: 1×1 transparent.
-  const png = Buffer.from(
-    '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
-      '1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082',
-    'hex',
-  );
+  // A real picture: the worker decodes it.
+  const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c0d0e0' } })
+    .png()
+    .toBuffer();
   const form = new FormData();
   for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
   form.append('file', new Blob([png], { type: 'image/png' }), 'front.png');
   const stored = await fetch(upload.url, { method: 'POST', body: form });
   const completed = await call('POST', `${user}/images/${image.body.id}/complete`, {});
-  const download = completed.body.url ? await fetch(String(completed.body.url)) : undefined;
-  const same = download ? Buffer.from(await download.arrayBuffer()).equals(png) : false;
+  // Accepted as `processing`: the worker strips its metadata and makes a display version
+  // and a thumbnail; only then are there URLs (docs/resources.md#photos).
+  const processed = await poll(
+    () => call('GET', `${user}/images/${image.body.id}`),
+    (current) => current.status !== 200 || current.body.status !== 'processing',
+  );
+  const fetchJpeg = async (url: unknown) => {
+    if (typeof url !== 'string') return false;
+    const response = await fetch(url);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    return response.ok && bytes[0] === 0xff && bytes[1] === 0xd8; // a JPEG, not the PNG sent
+  };
+  const served =
+    processed.body.status === 'ready' &&
+    (await fetchJpeg(processed.body.url)) &&
+    (await fetchJpeg(processed.body.thumbnail_url));
   integrations.S3 =
-    stored.ok && same ? 'ran' : `failed (upload ${stored.status}, complete ${completed.status})`;
+    stored.ok && served
+      ? 'ran'
+      : `failed (upload ${stored.status}, complete ${completed.status}, ${String(processed.body.status)})`;
   step(
-    'Photo uploaded to S3, verified and downloaded',
-    completed.status === 200 && same,
-    `image ${image.body.id}, ${png.length} bytes round-tripped`,
+    'Photo uploaded to S3, verified, processed by the worker and downloaded (display version and thumbnail)',
+    completed.status === 200 && served,
+    `image ${image.body.id}: ${png.length} bytes sent, ${String(completed.body.status)} then ${String(processed.body.status)}`,
   );
 } else {
   integrations.S3 = `failed (${image.status})`;

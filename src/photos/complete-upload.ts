@@ -1,5 +1,6 @@
 import type { StoredObject } from '../shared/clients/s3.js';
 import { Image, deletionsForImage, recordObjectDeletions } from './model.js';
+import { processImageJob } from './jobs.js';
 import { commitThenDispatch } from '../shared/db/transaction.js';
 import { AppError } from '../shared/errors.js';
 import type { AppDeps } from '../api/deps.js';
@@ -55,7 +56,8 @@ async function discard(deps: Deps, image: Image): Promise<void> {
 
 /**
  * `POST /images/{id}/complete` (docs/resources.md#photos): checks the uploaded object with HEAD (and
- * its first bytes) and marks the image uploaded. Completing an uploaded image again
+ * its first bytes), marks the image uploaded and `processing`, and asks the worker to
+ * process it (./process-image-job.ts). Completing an uploaded image again
  * answers it again.
  */
 export async function completeUpload(deps: Deps, cognitoSub: string, imageId: string): Promise<Image> {
@@ -79,11 +81,20 @@ export async function completeUpload(deps: Deps, cognitoSub: string, imageId: st
     );
   }
 
-  const [updated] = (await deps
-    .knex<Image>('images')
-    .where({ id: image.id, status: 'pending' })
-    .update({ status: 'uploaded', size_bytes: stored.size, uploaded_at: new Date() })
-    .returning('*')) as unknown as Image[];
+  // The row first, the processing job after the commit (docs/dispatch.md#jobs-after-commit).
+  const updated = await commitThenDispatch(deps.knex, deps.dispatcher, async (trx, jobs) => {
+    const [row] = (await trx<Image>('images')
+      .where({ id: image.id, status: 'pending' })
+      .update({
+        status: 'uploaded',
+        processing_state: 'processing',
+        size_bytes: stored.size,
+        uploaded_at: new Date(),
+      })
+      .returning('*')) as unknown as Image[];
+    if (row) jobs.push({ job: processImageJob, rowId: row.id });
+    return row;
+  });
   // Nothing updated: a concurrent complete won (answer its result) or a DELETE did (404).
   return updated ?? (await findOwnImage(deps.knex, cognitoSub, imageId, 'uploaded'));
 }

@@ -20,6 +20,14 @@ export async function createUpload(
   body: CreateImageBody,
 ): Promise<{ id: string; upload: PresignedUpload }> {
   const { knex, s3, config, logger } = deps;
+  if (body.content_type === 'image/heic')
+    // The prebuilt libvips decodes HEIF containers with AV1 only (AVIF), not HEVC: the app
+    // converts an iPhone's HEIC to JPEG before uploading (docs/resources.md#photos).
+    throw new AppError(
+      422,
+      'heic_not_supported',
+      'HEIC photos are not accepted: convert the photo to JPEG on the device, then upload it',
+    );
   const id = randomUUID();
   const key = imageObjectKey(cognitoSub, id, body.content_type);
   // Signing is local (no call to S3); done before the transaction takes its lock.

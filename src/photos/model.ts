@@ -18,6 +18,25 @@ export const IMAGE_CONTENT_TYPES = Object.keys(IMAGE_EXTENSIONS) as [ImageConten
 /** `pending` while the app holds a presigned POST; `uploaded` once `complete` has checked the object. */
 export type ImageStatus = 'pending' | 'uploaded';
 
+/**
+ * How far the worker got with an uploaded photo (docs/resources.md#photos): `processing` until
+ * its display version exists, `ready` once it does (the original is then deleted), or
+ * `failed` (every object deleted; `failure_reason` says why).
+ */
+export const PROCESSING_STATES = ['processing', 'ready', 'failed'] as const;
+export type ProcessingState = (typeof PROCESSING_STATES)[number];
+
+/** Why a photo ended failed, as the app may show it (docs/resources.md#photos). */
+export const PROCESSING_FAILURES = [
+  'too_many_pixels',
+  'corrupt',
+  'type_mismatch',
+  'animated',
+  'timeout',
+  'processing_error',
+] as const;
+export type ProcessingFailure = (typeof PROCESSING_FAILURES)[number];
+
 /** A progress photo (docs/resources.md#photos). The bytes live in S3 under `object_key`. */
 export interface Image {
   id: string;
@@ -33,9 +52,25 @@ export interface Image {
   upload_expires_at: Date;
   created_at: Date;
   uploaded_at: Date | null;
+  /** Null while pending. */
+  processing_state: ProcessingState | null;
+  failure_reason: ProcessingFailure | null;
+  /** The processed JPEGs, the only bytes ever served; set once `ready`. */
+  display_key: string | null;
+  thumbnail_key: string | null;
+  /** The display version's, upright. */
+  width: number | null;
+  height: number | null;
+  processed_at: Date | null;
 }
 
-export type ImageDeletionReason = 'image_deleted' | 'object_invalid' | 'account_erased' | 'upload_abandoned';
+export type ImageDeletionReason =
+  | 'image_deleted'
+  | 'object_invalid'
+  | 'account_erased'
+  | 'upload_abandoned'
+  | 'original_processed'
+  | 'processing_failed';
 
 /** One DeleteObject the worker owes (docs/dispatch.md#rows-first); outlives the image row and the user. */
 export interface ImageDeletion {
@@ -68,6 +103,16 @@ export function userImagesPrefix(cognitoSub: string): string {
 /** The object key, made by the server only: no request field other than the checked subject reaches it. */
 export function imageObjectKey(cognitoSub: string, id: string, contentType: ImageContentType): string {
   return `${userImagesPrefix(cognitoSub)}images/${id}.${IMAGE_EXTENSIONS[contentType]}`;
+}
+
+/**
+ * The processed versions live next to the original, under the same user prefix (so the
+ * erasure's prefix deletion covers them) and with names made from the original's key
+ * alone: whoever removes an image can name every object it may have, whatever its row says.
+ */
+export function derivedObjectKeys(objectKey: string): { display: string; thumbnail: string } {
+  const stem = objectKey.replace(/\.[a-z]+$/, '');
+  return { display: `${stem}.display.jpg`, thumbnail: `${stem}.thumb.jpg` };
 }
 
 /**
@@ -106,15 +151,27 @@ export async function recordObjectDeletions(
   for (const row of rows) jobs.push({ job: deleteImageJob, rowId: row.id, runAt: row.not_before });
 }
 
-/** The deletions a removed image leaves: one now, and one after its upload window if that is still open. */
+/**
+ * The deletions a removed image leaves: its original now, and again after its upload
+ * window if that is still open; with `derived`, its display version and thumbnail too
+ * (written only by the worker, so once is enough).
+ */
 export function deletionsForImage(
   image: Pick<Image, 'object_key' | 'upload_expires_at'>,
   reason: ImageDeletionReason,
-  now = new Date(),
+  options: { now?: Date; derived?: boolean } = {},
 ): ObjectDeletion[] {
+  const now = options.now ?? new Date();
   const lateUploadCheck = new Date(image.upload_expires_at.getTime() + LATE_UPLOAD_GRACE_MS);
+  const derived = derivedObjectKeys(image.object_key);
   return [
     { objectKey: image.object_key, reason },
     ...(lateUploadCheck > now ? [{ objectKey: image.object_key, reason, notBefore: lateUploadCheck }] : []),
+    ...(options.derived
+      ? [
+          { objectKey: derived.display, reason },
+          { objectKey: derived.thumbnail, reason },
+        ]
+      : []),
   ];
 }

@@ -6,7 +6,7 @@ import type { Dispatcher } from '../shared/jobs/dispatcher.js';
 
 /**
  * `DELETE /images/{id}` (docs/resources.md#photos): the image is gone to the app as soon as this
- * commits; the worker deletes the object (and looks again once a still-open upload
+ * commits; the worker deletes the objects (the original, display version and thumbnail; and looks again once a still-open upload
  * window has closed, so a late upload does not outlive the image).
  */
 export async function removeImage(
@@ -19,10 +19,15 @@ export async function removeImage(
     const [image] = (await trx('images')
       .where({ id: imageId, user_id: userId })
       .delete()
-      .returning(['object_key', 'upload_expires_at'])) as Array<
-      Pick<Image, 'object_key' | 'upload_expires_at'>
+      .returning(['object_key', 'upload_expires_at', 'status'])) as Array<
+      Pick<Image, 'object_key' | 'upload_expires_at' | 'status'>
     >;
     if (!image) throw notFound('No such image');
-    await recordObjectDeletions(trx, jobs, deletionsForImage(image, 'image_deleted'));
+    // An uploaded photo may have a display version and thumbnail, or be getting them.
+    await recordObjectDeletions(
+      trx,
+      jobs,
+      deletionsForImage(image, 'image_deleted', { derived: image.status === 'uploaded' }),
+    );
   });
 }

@@ -38,6 +38,10 @@ export const imageRoutes = [
     responses: {
       201: { description: 'Upload started; send the file with the presigned POST', schema: uploadResponse },
       ...problems,
+      422: {
+        description:
+          'Invalid path or body; heic_not_supported (image/heic: the app converts the photo to JPEG before uploading)',
+      },
       404: { description: 'No profile' },
       429: { description: 'Too many pending uploads (IMAGE_PENDING_MAX)' },
       ...storageDown,
@@ -55,13 +59,14 @@ export const imageRoutes = [
   defineRoute({
     method: 'post',
     path: `${BASE}/:id/complete`,
-    summary: 'Finish an upload: the object is checked (exists, size, type) and the photo becomes visible',
+    summary:
+      'Finish an upload: the object is checked (exists, size, type) and the photo is listed as processing until the worker has made its display version and thumbnail',
     tag: 'photos',
     auth: 'jwt',
     idempotent: true,
     params: imageParams,
     responses: {
-      200: { description: 'The uploaded photo', schema: imageResponse },
+      200: { description: 'The uploaded photo (processing)', schema: imageResponse },
       ...problems,
       404: { description: 'No such image (or no profile)' },
       422: {
@@ -78,7 +83,8 @@ export const imageRoutes = [
   defineRoute({
     method: 'get',
     path: BASE,
-    summary: 'Uploaded photos, newest first, each with a download URL valid 15 minutes',
+    summary:
+      'Uploaded photos, newest first; each ready one with download URLs (display version, thumbnail) valid 15 minutes',
     tag: 'photos',
     auth: 'jwt',
     params: imageOwnerParams,
@@ -121,7 +127,7 @@ export const imageRoutes = [
   defineRoute({
     method: 'get',
     path: `${BASE}/:id`,
-    summary: 'One uploaded photo, with a download URL valid 15 minutes',
+    summary: 'One uploaded photo; once ready, with download URLs valid 15 minutes',
     tag: 'photos',
     auth: 'jwt',
     params: imageParams,

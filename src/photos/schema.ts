@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { IMAGE_CONTENT_TYPES, IMAGE_VIEWS, isKeySafeSubject } from './model.js';
+import {
+  IMAGE_CONTENT_TYPES,
+  IMAGE_VIEWS,
+  PROCESSING_FAILURES,
+  PROCESSING_STATES,
+  isKeySafeSubject,
+} from './model.js';
 import { paginationQuery } from '../api/pagination.js';
 import { cognitoSubParams } from '../users/schema.js';
 
@@ -54,15 +60,52 @@ export const uploadResponse = z.object({
 
 export const imageResponse = z.object({
   id: z.uuid(),
-  status: z.literal('uploaded'),
+  status: z
+    .enum(PROCESSING_STATES)
+    .describe(
+      'processing: accepted, the worker is making its display version and thumbnail (no URLs yet); ready: URLs given; failed: the file could not become a photo (see failure_reason), nothing is stored, delete it and upload again',
+    ),
   view: z.enum(IMAGE_VIEWS),
-  content_type: z.enum(IMAGE_CONTENT_TYPES),
+  content_type: z
+    .enum(IMAGE_CONTENT_TYPES)
+    .describe('The type uploaded; what the URLs serve is always image/jpeg'),
   aligner_number: z.number().int().nullable(),
-  taken_at: z.string().nullable(),
-  size_bytes: z.number().int(),
+  taken_at: z
+    .string()
+    .nullable()
+    .describe("As sent by the app; when it sent none, the photo's own capture time (EXIF) once processed"),
+  size_bytes: z.number().int().describe('Size of the file uploaded'),
   created_at: z.string(),
   uploaded_at: z.string(),
-  url: z.string(),
-  url_expires_at: z.string(),
+  processed_at: z.string().nullable().describe('When processing ended (ready or failed)'),
+  width: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Width of the display version in pixels, upright; null until ready'),
+  height: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Height of the display version in pixels, upright; null until ready'),
+  failure_reason: z
+    .enum(PROCESSING_FAILURES)
+    .nullable()
+    .describe(
+      'When failed: too_many_pixels (over IMAGE_MAX_PIXELS), corrupt (damaged or truncated), type_mismatch (content is not the declared type), animated (more than one frame), timeout, processing_error (our side, after retries)',
+    ),
+  url: z
+    .string()
+    .nullable()
+    .describe(
+      'Presigned GET of the display version (JPEG, metadata stripped, upright), valid 15 minutes; null until ready',
+    ),
+  thumbnail_url: z
+    .string()
+    .nullable()
+    .describe(
+      'Presigned GET of the thumbnail (JPEG, 320 px on the long side), valid 15 minutes; null until ready',
+    ),
+  url_expires_at: z.string().nullable().describe('When both URLs expire; null until ready'),
 });
 export type ImageResponse = z.output<typeof imageResponse>;

@@ -2,7 +2,8 @@ import type { WorkerFeature } from '../shared/jobs/context.js';
 import { sweepSource } from '../shared/jobs/sweep-source.js';
 import { discardAbandonedUploads } from './abandoned-uploads.js';
 import { processDeleteImage } from './delete-image-job.js';
-import { deleteImageJob, imagesQueue } from './jobs.js';
+import { deleteImageJob, imageProcessingQueue, imagesQueue, processImageJob } from './jobs.js';
+import { processImage } from './process-image-job.js';
 
 export const photosWorker: WorkerFeature = {
   queue: imagesQueue,
@@ -20,4 +21,19 @@ export const photosWorker: WorkerFeature = {
   prune: {
     abandonedUploads: ({ knex, dispatcher }) => discardAbandonedUploads(knex, dispatcher),
   },
+};
+
+/** Photo processing (./process-image-job.ts): its own queue, one photo at a time. */
+export const photoProcessingWorker: WorkerFeature = {
+  queue: imageProcessingQueue,
+  processors: [{ job: processImageJob, process: processImage }],
+  sweepSources: [
+    // Completed photos whose job was never enqueued or was lost with Redis.
+    sweepSource('image_processing', processImageJob, {
+      table: 'images',
+      orderBy: 'uploaded_at',
+      touchedAt: 'uploaded_at',
+      where: (query) => query.where({ processing_state: 'processing' }),
+    }),
+  ],
 };

@@ -241,6 +241,11 @@ const schema = z
     ADMIN_PASSWORD: optionalString,
     IMAGE_MAX_BYTES: int(15 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
     IMAGE_PENDING_MAX: int(20, 1, 1000),
+    // Photo processing (docs/resources.md#photos): a decoded image larger than this many pixels
+    // is refused before its pixels are decoded (a decompression bomb), and one taking
+    // longer than this is abandoned.
+    IMAGE_MAX_PIXELS: int(50_000_000, 1, 268_402_689),
+    IMAGE_PROCESSING_TIMEOUT_SECONDS: int(30, 1, 600),
     // Days in a row the app may be silent and its wear still be trusted (docs/resources.md#wear-stats).
     WEAR_SILENT_DAYS_ALLOWED: int(2, 0, 30),
     // BullMQ worker lock: an active job whose worker died is retried once its lock has

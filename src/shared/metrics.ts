@@ -67,6 +67,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly photoProcessingDuration = new Histogram({
+    name: 'photo_processing_duration_seconds',
+    help: 'Time to decode a photo and write its display version and thumbnail, by outcome (ready, failed)',
+    labelNames: ['outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly photoProcessingFailures = new Counter({
+    name: 'photo_processing_failures_total',
+    help: 'Photos that ended failed, by reason (too_many_pixels, corrupt, type_mismatch, animated, timeout, processing_error)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly redisLapses = new Counter({
     name: 'redis_lapses_total',
     help: 'Times this worker saw Redis lose its data (data_lost) or its connection come back (reconnected)',

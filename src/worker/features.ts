@@ -1,7 +1,7 @@
 import { accountsWorker } from '../accounts/worker.js';
 import { dentistsWorker } from '../dentists/worker.js';
 import { hubspotWorker } from '../hubspot/worker.js';
-import { photosWorker } from '../photos/worker.js';
+import { photoProcessingWorker, photosWorker } from '../photos/worker.js';
 import { remindersWorker } from '../reminders/worker.js';
 import type { WorkerFeature } from '../shared/jobs/context.js';
 import { wearWorker } from '../wear/worker.js';
@@ -11,6 +11,7 @@ export const workerFeatures: readonly WorkerFeature[] = [
   accountsWorker,
   remindersWorker,
   photosWorker,
+  photoProcessingWorker,
   hubspotWorker,
   dentistsWorker,
   wearWorker,

@@ -91,7 +91,7 @@ export async function startUpload(
 
 export interface ImageBody {
   id: string;
-  status: string;
+  status: 'processing' | 'ready' | 'failed';
   view: string;
   content_type: string;
   aligner_number: number | null;
@@ -99,8 +99,13 @@ export interface ImageBody {
   size_bytes: number;
   created_at: string;
   uploaded_at: string;
-  url: string;
-  url_expires_at: string;
+  processed_at: string | null;
+  width: number | null;
+  height: number | null;
+  failure_reason: string | null;
+  url: string | null;
+  thumbnail_url: string | null;
+  url_expires_at: string | null;
 }
 
 /**

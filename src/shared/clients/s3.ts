@@ -4,6 +4,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -130,6 +131,24 @@ export class S3Storage {
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${length - 1}` }),
     );
     return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+  }
+
+  /** A whole object (the worker's photo processing); undefined when there is none. */
+  async getObject(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      if (httpStatusOf(error) === 404 || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes an object the service made itself (a processed photo). */
+  async putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
   /** Idempotent: deleting a key that is not there succeeds. */

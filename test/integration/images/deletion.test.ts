@@ -2,12 +2,13 @@ import { workerFeatures } from '../../../src/worker/features.js';
 import { deleteImageJob, imagesQueue } from '../../../src/photos/jobs.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { S3Storage } from '../../../src/shared/clients/s3.js';
-import { LATE_UPLOAD_GRACE_MS, type ImageDeletion } from '../../../src/photos/model.js';
+import { LATE_UPLOAD_GRACE_MS, derivedObjectKeys, type ImageDeletion } from '../../../src/photos/model.js';
 import { jobIdFor } from '../../../src/shared/jobs/queues.js';
 import { processDeleteImage } from '../../../src/photos/delete-image-job.js';
 import { prune } from '../../../src/worker/maintenance/prune.js';
 import { sweep } from '../../../src/worker/maintenance/sweep.js';
 import { sweepSources } from '../../support/worker.js';
+import { waitForProcessed } from '../../support/photo-fixtures.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { startTestS3Process } from '../../support/s3.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
@@ -71,6 +72,15 @@ describe('DELETE /images/{id} (docs/resources.md#photos): gone at once, the obje
     );
     expect(now).toMatchObject({ reason: 'image_deleted', status: 'done', attempts: 1, last_error: null });
     expect((await app.s3.head(image.key)).status).toBe(404);
+    // Its display version and thumbnail, written or not yet, are deleted too (once: only the worker writes them).
+    const derived = derivedObjectKeys(image.key);
+    for (const key of [derived.display, derived.thumbnail])
+      expect(
+        await waitFor(
+          () => deletionsOf(key),
+          (rows) => rows[0]?.status === 'done',
+        ),
+      ).toEqual([expect.objectContaining({ reason: 'image_deleted', status: 'done' })]);
     // Its presigned POST is still open: one more pass once it has expired, waiting as a delayed job.
     expect(late).toMatchObject({ reason: 'image_deleted', status: 'pending' });
     expect(late!.not_before.getTime()).toBeGreaterThan(Date.now() + LATE_UPLOAD_GRACE_MS);
@@ -207,7 +217,9 @@ describe('abandoned uploads: discarded by the hourly prune', () => {
     }
     expect((await app.s3.head(uploadedNeverCompleted.upload.fields.key!)).status).toBe(404);
     expect((await app.s3.head(stillInTime.upload.fields.key!)).status).toBe(200);
-    expect((await app.s3.head(completed.key)).status).toBe(200);
+    // The completed photo is kept, and processed as usual.
+    expect(await waitForProcessed(app, patient, completed.id)).toMatchObject({ status: 'ready' });
+    expect((await app.s3.head(derivedObjectKeys(completed.key).display)).status).toBe(200);
     expect(await prune(workerContextFor(app), workerFeatures)).toMatchObject({ abandonedUploads: 0 });
   });
 });
@@ -296,7 +308,9 @@ describe('account erasure deletes every object of the user (docs/resources.md#ac
     });
     expect(await app.s3.list(`users/${patient.user.cognito_sub}/`)).toEqual([]);
     for (const key of keys) expect((await app.s3.head(key)).status).toBe(404);
-    expect((await app.s3.head(kept.key)).status).toBe(200);
+    // The neighbour's photo is processed as usual: its display version is there.
+    expect(await waitForProcessed(app, neighbour, kept.id)).toMatchObject({ status: 'ready' });
+    expect((await app.s3.head(derivedObjectKeys(kept.key).display)).status).toBe(200);
     expect(await app.deps.knex('images').where({ user_id: patient.user.id })).toEqual([]);
     // Their presigned POSTs are still open: a pass after each has expired, outliving the user.
     const late = await app.deps.knex('image_deletions').whereIn('object_key', keys);

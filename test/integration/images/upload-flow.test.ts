@@ -1,5 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import sharp from 'sharp';
 import { startTestApp, type TestApp } from '../../support/app.js';
+import { waitForProcessed } from '../../support/photo-fixtures.js';
+import { startTestWorker } from '../../support/worker.js';
 import {
   complete,
   makePng,
@@ -12,8 +15,13 @@ import {
 } from '../../support/image-fixtures.js';
 
 let app: TestApp;
+let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
 beforeAll(async () => {
   app = await startTestApp();
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
 });
 afterAll(() => app.close());
 
@@ -36,7 +44,7 @@ async function download(url: string): Promise<{ status: number; bytes: Buffer; t
 }
 
 describe('a photo from upload to download (docs/resources.md#photos, against a real S3 server)', () => {
-  it('uploads a real PNG through the presigned POST, completes it, lists it and downloads the same bytes', async () => {
+  it('uploads a real PNG through the presigned POST, completes it, lists it processing, then ready with its processed version', async () => {
     const patient = await newPatient(app);
     const png = makePng(16, 16);
     const before = Date.now();
@@ -90,10 +98,10 @@ describe('a photo from upload to download (docs/resources.md#photos, against a r
 
     const completed = await complete(app, patient, started.id);
     expect(completed.status).toBe(200);
-    const image = (await completed.json()) as ImageBody;
-    expect(image).toEqual({
+    const accepted = (await completed.json()) as ImageBody;
+    expect(accepted).toEqual({
       id: started.id,
-      status: 'uploaded',
+      status: 'processing',
       view: 'front',
       content_type: 'image/png',
       aligner_number: 3,
@@ -101,13 +109,37 @@ describe('a photo from upload to download (docs/resources.md#photos, against a r
       size_bytes: png.length,
       created_at: expect.any(String),
       uploaded_at: expect.any(String),
-      url: expect.stringContaining(`${app.s3.endpoint}/${app.s3.bucket}/users/`),
-      url_expires_at: expect.any(String),
+      processed_at: null,
+      width: null,
+      height: null,
+      failure_reason: null,
+      url: null,
+      thumbnail_url: null,
+      url_expires_at: null,
     });
-    const urlLifetime = Date.parse(image.url_expires_at) - Date.now();
+    // Listed while processing, with nothing to fetch yet.
+    const early = (await (await app.request(patient.base, { token: patient.token })).json()) as {
+      items: ImageBody[];
+    };
+    expect(early.items).toEqual([
+      expect.objectContaining({ id: started.id, status: 'processing', url: null }),
+    ]);
+
+    worker = await startTestWorker(app.config);
+    const image = await waitForProcessed(app, patient, started.id);
+    expect(image).toMatchObject({
+      status: 'ready',
+      width: 16,
+      height: 16,
+      processed_at: expect.any(String),
+      url: expect.stringContaining(`${app.s3.endpoint}/${app.s3.bucket}/users/`),
+      thumbnail_url: expect.stringContaining(`${app.s3.endpoint}/${app.s3.bucket}/users/`),
+    });
+    const urlLifetime = Date.parse(image.url_expires_at!) - Date.now();
     expect(urlLifetime).toBeGreaterThan(880_000);
     expect(urlLifetime).toBeLessThanOrEqual(900_000);
-    expect(new URL(image.url).searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(new URL(image.url!).searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(new URL(image.thumbnail_url!).searchParams.get('X-Amz-Expires')).toBe('900');
 
     const listed = await app.request(patient.base, { token: patient.token });
     expect(listed.status).toBe(200);
@@ -115,20 +147,17 @@ describe('a photo from upload to download (docs/resources.md#photos, against a r
     expect(page.items.map((item) => item.id)).toEqual([started.id]);
     expect(page.next_cursor).toBeNull();
 
-    for (const url of [image.url, page.items[0]!.url]) {
+    // Only processed bytes leave the service: a JPEG of the picture, never the upload.
+    for (const url of [image.url!, page.items[0]!.url!, image.thumbnail_url!]) {
       const fetched = await download(url);
       expect(fetched.status).toBe(200);
-      expect(fetched.type).toBe('image/png');
-      expect(fetched.bytes.equals(png)).toBe(true);
+      expect(fetched.type).toBe('image/jpeg');
+      expect(fetched.bytes.equals(png)).toBe(false);
+      expect(await sharp(fetched.bytes).metadata()).toMatchObject({ format: 'jpeg', width: 16, height: 16 });
     }
 
-    const single = await app.request(`${patient.base}/${started.id}`, { token: patient.token });
-    expect(single.status).toBe(200);
-    const fetched = await download(((await single.json()) as ImageBody).url);
-    expect(fetched.bytes.equals(png)).toBe(true);
-
     const row = await app.deps.knex('images').where({ id: started.id }).first();
-    expect(row).toMatchObject({ status: 'uploaded', size_bytes: png.length });
+    expect(row).toMatchObject({ status: 'uploaded', processing_state: 'ready', size_bytes: png.length });
   });
 
   it('answers an already completed image again (complete is idempotent)', async () => {
@@ -138,7 +167,7 @@ describe('a photo from upload to download (docs/resources.md#photos, against a r
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({
       id: image.id,
-      status: 'uploaded',
+      status: 'processing',
       uploaded_at: image.uploaded_at,
     });
   });
@@ -200,7 +229,9 @@ describe('credentials never reach a log line (docs/operations.md#logs)', () => {
     const patient = await newPatient(app);
     const started = await startUpload(app, patient);
     await postToS3(started.upload, makePng(3, 3));
-    const completed = (await (await complete(app, patient, started.id)).json()) as ImageBody;
+    expect((await complete(app, patient, started.id)).status).toBe(200);
+    worker = await startTestWorker(app.config);
+    const completed = await waitForProcessed(app, patient, started.id);
     const listed = (await (await app.request(patient.base, { token: patient.token })).json()) as {
       items: ImageBody[];
     };
@@ -217,10 +248,12 @@ describe('credentials never reach a log line (docs/operations.md#logs)', () => {
       started.upload.fields.Policy!,
       'deadbeefcafe0001',
       'secretscope',
-      ...[completed.url, ...listed.items.map((item) => item.url)].flatMap((url) => {
-        const params = new URL(url).searchParams;
-        return [params.get('X-Amz-Signature')!, params.get('X-Amz-Credential')!];
-      }),
+      ...[completed.url!, completed.thumbnail_url!, ...listed.items.map((item) => item.url!)].flatMap(
+        (url) => {
+          const params = new URL(url).searchParams;
+          return [params.get('X-Amz-Signature')!, params.get('X-Amz-Credential')!];
+        },
+      ),
     ];
     expect(secrets.every((secret) => typeof secret === 'string' && secret.length > 8)).toBe(true);
     const logs = app.logs.text();

@@ -50,7 +50,7 @@ export async function createHubspotEvent(
   return row;
 }
 
-/** An image row of `user` (uploaded unless said otherwise); no S3 object behind it. */
+/** An image row of `user` (uploaded and processed unless said otherwise); no S3 object behind it. */
 export async function createImage(
   knex: Knex,
   user: User,
@@ -68,6 +68,16 @@ export async function createImage(
     size_bytes: status === 'uploaded' ? 1234 : null,
     uploaded_at: status === 'uploaded' ? new Date() : null,
     upload_expires_at: new Date(Date.now() + 10 * 60_000),
+    ...(status === 'uploaded'
+      ? {
+          processing_state: 'ready',
+          display_key: `users/${user.cognito_sub}/images/${id}.display.jpg`,
+          thumbnail_key: `users/${user.cognito_sub}/images/${id}.thumb.jpg`,
+          width: 4,
+          height: 4,
+          processed_at: new Date(),
+        }
+      : {}),
   });
   return id;
 }
