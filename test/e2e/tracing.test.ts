@@ -32,8 +32,11 @@ beforeAll(async () => {
     ONESIGNAL_API_URL: oneSignal.url,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    // Export within a fifth of a second rather than the default five.
+    // Export within a fifth of a second rather than the default five; a metrics pipeline,
+    // were one started, would push every 300 ms and show up in receiver.otherPaths.
     OTEL_BSP_SCHEDULE_DELAY: '200',
+    OTEL_METRIC_EXPORT_INTERVAL: '300',
+    OTEL_METRIC_EXPORT_TIMEOUT: '200',
   });
 }, 120000);
 

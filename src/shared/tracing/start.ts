@@ -36,6 +36,11 @@ export async function startTracing(
 ): Promise<void> {
   // ESM modules are instrumented through a loader hook; only the modules an
   // instrumentation asks for are wrapped (the rest load as they are).
+  // Traces only: the SDK would otherwise also start OTLP metrics (the instrumentations'
+  // HTTP histograms, pushed every minute) and logs pipelines by default. Our metrics are
+  // Prometheus's (/metrics) and our logs are stdout; an operator may still set these.
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
