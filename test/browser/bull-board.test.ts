@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { launchChromium } from '../support/browser.js';
 import { waitFor } from '../support/jobs.js';
 import { startTestWorker } from '../support/worker.js';
+import { QUEUES } from '../../src/queues.js';
 
 // A real browser on the real board (issue 8): what ops see when a job has failed.
 const ADMIN = { ADMIN_USERNAME: 'ops', ADMIN_PASSWORD: 'board-password-1' };
@@ -59,7 +60,7 @@ describe('Bull Board in Chromium', () => {
     const page = await context.newPage();
     const response = await page.goto(`${app.url}/admin/queues`);
     expect(response?.status()).toBe(200);
-    for (const queue of ['accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests']) {
+    for (const { name: queue } of QUEUES) {
       await page.getByText(queue, { exact: true }).first().waitFor({ timeout: 15000 });
     }
     await page.goto(`${app.url}/admin/queues/queue/accounts?status=failed`);

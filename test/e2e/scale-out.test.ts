@@ -11,6 +11,7 @@ import { startStack, type Stack } from '../support/processes.js';
 import { callApi, countBy, createUser, query, stalledJobIds, type E2eUser } from '../support/traffic.js';
 import { waitFor } from '../support/jobs.js';
 import { awaitingHandOver } from '../support/sweeper.js';
+import { QUEUES } from '../../src/queues.js';
 
 // Two API processes and two worker processes on one database and one queue prefix,
 // all started at the same moment on an empty database (docs/dispatch.md, docs/operations.md#migrations): migrations apply
@@ -21,7 +22,6 @@ const INTERNAL_KEY = 'e2e-scale-internal-key';
 const HUBSPOT_SECRET = 'e2e-scale-hubspot-secret';
 const DENTIST_ID = 77;
 const USERS = 12;
-const QUEUES = ['maintenance', 'accounts', 'reminders', 'images', 'hubspot-events', 'dentist-requests'];
 let stack: Stack;
 
 beforeAll(async () => {
@@ -237,7 +237,7 @@ describe('scale-out: two APIs and two workers on one database and queue prefix',
     // No job stalled or failed, and both workers took a share.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
-      for (const queue of QUEUES) {
+      for (const { name: queue } of QUEUES) {
         expect(await stalledJobIds(stack.queuePrefix, queue)).toEqual([]);
         expect(await redis.zcard(`${stack.queuePrefix}:${queue}:failed`)).toBe(0);
       }

@@ -205,7 +205,8 @@ describe('no secret or personal data in the logs of the API and worker processes
       ).status,
     ).toBe(200);
 
-    // Photos: presigned POST to S3, complete, presigned GET; one deleted by the worker.
+    // Photos: presigned POST to S3, complete, processed by the worker, presigned GETs of the
+    // display version and thumbnail; one deleted by the worker.
     const png = makePng(4, 4);
     const imageIds: string[] = [];
     for (const view of ['front', 'smile']) {
@@ -221,16 +222,28 @@ describe('no secret or personal data in the logs of the API and worker processes
       forbidPresigned(undefined, completed.body.url);
       imageIds.push(created.body.id);
     }
-    const listed = await call('GET', `${user}/images`);
-    for (const item of listed.body.items as Array<{ url: string }>) forbidPresigned(undefined, item.url);
+    const listed = await waitFor(
+      () => call('GET', `${user}/images`),
+      (answer) => (answer.body.items as Array<{ status: string }>).every((item) => item.status === 'ready'),
+      30_000,
+      'both photos processed',
+    );
+    for (const item of listed.body.items as Array<{ url: string; thumbnail_url: string }>) {
+      forbidPresigned(undefined, item.url);
+      forbidPresigned(undefined, item.thumbnail_url);
+    }
     const fetched = await call('GET', `${user}/images/${imageIds[0]}`);
     forbidPresigned(undefined, fetched.body.url);
     expect((await fetch(fetched.body.url)).status).toBe(200);
+    expect((await fetch(fetched.body.thumbnail_url)).status).toBe(200);
     expect((await call('DELETE', `${user}/images/${imageIds[1]}`)).status).toBe(204);
-    await waitFor(
-      async () => (await s3.list(`users/${sub}/`)).length,
-      (n) => n === 1,
+    // Left: the kept photo's display version and thumbnail; both originals and the
+    // deleted photo's versions are gone.
+    const left = await waitFor(
+      async () => (await s3.list(`users/${sub}/`)).map((key) => key.split('/').at(-1)).sort(),
+      (names) => names.length === 2,
     );
+    expect(left).toEqual([`${imageIds[0]}.display.jpg`, `${imageIds[0]}.thumb.jpg`]);
 
     // Internal API (Jarvis's side), with the key; the user addressed by email.
     for (const id of [4201, 4202]) {
