@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DateTime } from 'luxon';
-import { developmentToken } from '../../src/dev/development-token.js';
 import { TEST_HUBSPOT_SECRET } from '../support/config.js';
 import { createTestDatabase } from '../support/database.js';
 import { freePort } from '../support/free-port.js';
-import { hubspotEvent } from '../support/hubspot.js';
-import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { waitFor } from '../support/jobs.js';
 import { ensureBuilt, startNodeScript, type RunningProcess } from '../support/processes.js';
 import { deleteKeys, REDIS_URL, uniqueQueuePrefix } from '../support/redis.js';
 import type { ReceivedSpan } from '../support/stubs/otlp-receiver.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { ancestry, expectRequestToJobChain, SpanKinds } from '../support/tracing/trace-tree.js';
+import {
+  asUser,
+  deliverIntervalChange,
+  HUBSPOT_WEBHOOK_PATH,
+  patientWithReminder,
+} from '../support/tracing/journeys.js';
 
 // The same traces as test/e2e/tracing.test.ts, recorded by the SDK's in-memory span
 // exporter in the one process of a small deployment (API and worker together,
@@ -19,7 +21,6 @@ import { ancestry, expectRequestToJobChain, SpanKinds } from '../support/tracing
 // exporter chose to send. One HubSpot delivery and one aligner change each give a single
 // trace, API request → job → OneSignal call, with every parent link right.
 
-const ZONE = 'Europe/London';
 const SERVICE = 'aligner-tracker-stack';
 const oneSignal = new OneSignalStub();
 let stack: RunningProcess;
@@ -78,35 +79,6 @@ async function finishedSpans(): Promise<ReceivedSpan[]> {
   return (JSON.parse(line!) as { spans: ReceivedSpan[] }).spans;
 }
 
-async function asUser(sub: string, method: string, path: string, json?: unknown): Promise<Response> {
-  return fetch(`${base}/auth/users/${sub}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await developmentToken(sub)}`,
-      ...(json ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(json ? { body: JSON.stringify(json) } : {}),
-  });
-}
-
-async function patientWithReminder(sub: string, email: string): Promise<void> {
-  expect((await asUser(sub, 'PUT', '', { email, timezone: ZONE })).status).toBe(201);
-  const today = DateTime.now().setZone(ZONE).startOf('day');
-  const before = oneSignal.creates().length;
-  const plan = await asUser(sub, 'PUT', '/treatment', {
-    total_aligners: 20,
-    current_aligner: 3,
-    change_interval_days: 14,
-    started_on: today.minus({ days: 40 }).toISODate(),
-    current_aligner_started_on: today.minus({ days: 3 }).toISODate(),
-  });
-  expect(plan.status).toBe(201);
-  await waitFor(
-    async () => oneSignal.creates().length,
-    (count) => count > before,
-  );
-}
-
 /** Whether every span of `trace` hangs from `root` through finished spans (none waits for its parent). */
 function closed(trace: readonly ReceivedSpan[], root: ReceivedSpan): boolean {
   try {
@@ -150,8 +122,8 @@ const services = { api: SERVICE, worker: SERVICE };
 describe('tracing into the in-memory exporter, API and worker in one process', () => {
   it('an aligner change is one trace: request → reminder job → OneSignal call', async () => {
     const sub = 'memory-aligner-change';
-    await patientWithReminder(sub, `${sub}@example.com`);
-    const response = await asUser(sub, 'POST', '/treatment/aligner-changes', {});
+    await patientWithReminder(base, oneSignal, sub, `${sub}@example.com`);
+    const response = await asUser(base, sub, 'POST', '/treatment/aligner-changes', {});
     expect(response.status).toBe(201);
 
     const { trace, root, call } = await traceWithCall(response, 'POST');
@@ -182,29 +154,11 @@ describe('tracing into the in-memory exporter, API and worker in one process', (
   it('a HubSpot delivery is one trace: webhook → event job → reminder job → OneSignal call', async () => {
     const sub = 'memory-hubspot';
     const email = `${sub}@example.com`;
-    await patientWithReminder(sub, email);
-    const objectId = 8_000_000 + Math.floor(Math.random() * 100_000);
-    const body = JSON.stringify([
-      hubspotEvent({ objectId, occurredAt: Date.now() - 2000, propertyName: 'email', propertyValue: email }),
-      hubspotEvent({
-        objectId,
-        occurredAt: Date.now() - 1000,
-        propertyName: 'aligner_change_interval',
-        propertyValue: '10',
-      }),
-    ]);
-    const path = '/public/hubspot/webhooks';
-    const response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...signHubSpotRequest({ secret: TEST_HUBSPOT_SECRET, uri: `${base}${path}`, body }),
-      },
-      body,
-    });
+    await patientWithReminder(base, oneSignal, sub, email);
+    const response = await deliverIntervalChange(base, email);
     expect(response.status).toBe(200);
     const { trace, root, call } = await traceWithCall(response, 'POST');
-    expect(root.name).toBe(`POST ${path}`);
+    expect(root.name).toBe(`POST ${HUBSPOT_WEBHOOK_PATH}`);
     expectRequestToJobChain(
       trace,
       call,

@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DateTime } from 'luxon';
-import { developmentToken } from '../../src/dev/development-token.js';
 import { TEST_HUBSPOT_SECRET } from '../support/config.js';
-import { hubspotEvent } from '../support/hubspot.js';
-import { signHubSpotRequest } from '../support/hubspot-signer.js';
 import { waitFor } from '../support/jobs.js';
 import { startStack, type Stack } from '../support/processes.js';
 import { OneSignalStub } from '../support/stubs/onesignal-stub.js';
 import { OtlpReceiver, type ReceivedSpan } from '../support/stubs/otlp-receiver.js';
 import { ancestry, expectRequestToJobChain, SpanKinds } from '../support/tracing/trace-tree.js';
+import {
+  asUser,
+  deliverIntervalChange,
+  HUBSPOT_WEBHOOK_PATH,
+  patientWithReminder,
+} from '../support/tracing/journeys.js';
 
 // Tracing as production turns it on: the API and the worker as separate processes,
 // configured by the standard OTEL_* variables only, exporting OTLP/HTTP to a collector
 // stand-in on loopback (docs/operations.md#tracing).
-const ZONE = 'Europe/London';
 const receiver = new OtlpReceiver();
 const oneSignal = new OneSignalStub();
 let stack: Stack;
@@ -44,40 +45,6 @@ afterAll(async () => {
   await stack?.stop();
   await Promise.all([receiver.stop(), oneSignal.stop()]);
 });
-
-async function asUser(
-  sub: string,
-  method: string,
-  path: string,
-  json?: unknown,
-  base = stack.base,
-): Promise<Response> {
-  const token = await developmentToken(sub);
-  return fetch(`${base}/auth/users/${sub}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(json ? { 'content-type': 'application/json' } : {}) },
-    ...(json ? { body: JSON.stringify(json) } : {}),
-  });
-}
-
-/** A user in treatment whose first progress reminder is already at OneSignal. */
-async function patientWithReminder(sub: string, email: string, base = stack.base): Promise<void> {
-  expect((await asUser(sub, 'PUT', '', { email, timezone: ZONE }, base)).status).toBe(201);
-  const today = DateTime.now().setZone(ZONE).startOf('day');
-  const plan = {
-    total_aligners: 20,
-    current_aligner: 3,
-    change_interval_days: 14,
-    started_on: today.minus({ days: 40 }).toISODate(),
-    current_aligner_started_on: today.minus({ days: 3 }).toISODate(),
-  };
-  const before = oneSignal.creates().length;
-  expect((await asUser(sub, 'PUT', '/treatment', plan, base)).status).toBe(201);
-  await waitFor(
-    async () => oneSignal.creates().length,
-    (count) => count > before,
-  );
-}
 
 /** The trace a response belongs to: its server span, found by the request id it answered with. */
 async function traceOf(response: Response): Promise<{ traceId: string; root: ReceivedSpan }> {
@@ -125,8 +92,8 @@ async function oneSignalCallIn(traceId: string, method: string): Promise<Receive
 describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   it('an aligner change is one trace: the request, the reminder job it enqueued, and the OneSignal call', async () => {
     const sub = 'trace-aligner-change';
-    await patientWithReminder(sub, 'trace-aligner-change@example.com');
-    const response = await asUser(sub, 'POST', '/treatment/aligner-changes', {});
+    await patientWithReminder(stack.base, oneSignal, sub, 'trace-aligner-change@example.com');
+    const response = await asUser(stack.base, sub, 'POST', '/treatment/aligner-changes', {});
     expect(response.status).toBe(201);
     const { traceId, root } = await traceOf(response);
     expect(root.name).toBe('POST /auth/users/:cognito_sub/treatment/aligner-changes');
@@ -167,29 +134,11 @@ describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   it('a HubSpot delivery is one trace: the webhook, the event job, the reminder job it caused, and OneSignal', async () => {
     const sub = 'trace-hubspot';
     const email = 'trace-hubspot@example.com';
-    await patientWithReminder(sub, email);
-    const objectId = 7_000_000 + Math.floor(Math.random() * 100_000);
-    const body = JSON.stringify([
-      hubspotEvent({ objectId, occurredAt: Date.now() - 2000, propertyName: 'email', propertyValue: email }),
-      hubspotEvent({
-        objectId,
-        occurredAt: Date.now() - 1000,
-        propertyName: 'aligner_change_interval',
-        propertyValue: '10',
-      }),
-    ]);
-    const path = '/public/hubspot/webhooks';
-    const response = await fetch(`${stack.base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...signHubSpotRequest({ secret: TEST_HUBSPOT_SECRET, uri: `${stack.base}${path}`, body }),
-      },
-      body,
-    });
+    await patientWithReminder(stack.base, oneSignal, sub, email);
+    const response = await deliverIntervalChange(stack.base, email);
     expect(response.status).toBe(200);
     const { traceId, root } = await traceOf(response);
-    expect(root.name).toBe(`POST ${path}`);
+    expect(root.name).toBe(`POST ${HUBSPOT_WEBHOOK_PATH}`);
     const create = await oneSignalCallIn(traceId, 'POST');
     expectRequestToJobChain(receiver.trace(traceId), create, root.name, [
       'hubspot-events/process-hubspot-event',
@@ -237,7 +186,7 @@ describe('tracing off', () => {
       });
       try {
         const sub = `trace-off-${env.OTEL_SDK_DISABLED ? 'disabled' : 'none'}`;
-        await patientWithReminder(sub, `${sub}@example.com`, off.base);
+        await patientWithReminder(off.base, oneSignal, sub, `${sub}@example.com`);
         const sent = oneSignal.creates().at(-1)!;
         expect(sent.traceparent).toBeUndefined();
         await new Promise((resolve) => setTimeout(resolve, 1000));

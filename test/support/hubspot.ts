@@ -1,4 +1,6 @@
+import { processHubspotEvent } from '../../src/hubspot/process-event-job.js';
 import type { TestApp } from './app.js';
+import { fakeJob } from './jobs.js';
 import { TEST_HUBSPOT_SECRET } from './config.js';
 import { signHubSpotRequest } from './hubspot-signer.js';
 
@@ -35,4 +37,27 @@ export function deliver(app: TestApp, body: unknown, secret = TEST_HUBSPOT_SECRE
     },
     body: raw,
   });
+}
+
+/**
+ * A HubSpot contact linked to the user with `email`: its email event delivered and
+ * processed (by `context`'s processor, directly). Later events of `objectId` apply to that user.
+ */
+export async function linkedContact(
+  app: TestApp,
+  context: import('../../src/shared/jobs/context.js').WorkerContext,
+  email: string,
+): Promise<number> {
+  const objectId = 9_000_000 + Math.floor(Math.random() * 1_000_000);
+  await deliver(app, [
+    hubspotEvent({ objectId, occurredAt: Date.now() - 5000, propertyName: 'email', propertyValue: email }),
+  ]);
+  const [link] = (await app.deps
+    .knex('hubspot_events')
+    .where({ object_id: objectId })
+    .select('id')) as Array<{
+    id: string;
+  }>;
+  await processHubspotEvent(fakeJob(link!.id), context);
+  return objectId;
 }

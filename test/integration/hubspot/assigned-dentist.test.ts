@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { processHubspotEvent } from '../../../src/hubspot/process-event-job.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createDentistChangeRequest, createUser } from '../../support/factories.js';
-import { deliver, hubspotEvent } from '../../support/hubspot.js';
+import { deliver, hubspotEvent, linkedContact } from '../../support/hubspot.js';
 import { fakeJob } from '../../support/jobs.js';
 import { workerContextFor } from '../../support/worker.js';
 
@@ -19,18 +19,8 @@ describe('assigned_dentist from HubSpot', () => {
   it('fails while the dentist is unknown, and a replay assigns it once Jarvis has created it', async () => {
     const dentistId = 880_000 + Math.floor(Math.random() * 10_000);
     const user = await createUser(app.deps.knex);
-    const objectId = 9_000_000 + Math.floor(Math.random() * 100_000);
     const context = workerContextFor(app);
-    await deliver(app, [
-      hubspotEvent({
-        objectId,
-        occurredAt: Date.now() - 5000,
-        propertyName: 'email',
-        propertyValue: user.email,
-      }),
-    ]);
-    const [link] = await app.deps.knex('hubspot_events').where({ object_id: objectId }).select('id');
-    await processHubspotEvent(fakeJob(link.id), context);
+    const objectId = await linkedContact(app, context, user.email);
 
     await deliver(app, [
       hubspotEvent({ objectId, propertyName: 'assigned_dentist', propertyValue: String(dentistId) }),

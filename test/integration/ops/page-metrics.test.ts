@@ -12,7 +12,7 @@ import { Metrics } from '../../../src/shared/metrics.js';
 import { workerFeatures } from '../../../src/worker/features.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { createReminder, createUser } from '../../support/factories.js';
-import { deliver, hubspotEvent } from '../../support/hubspot.js';
+import { deliver, hubspotEvent, linkedContact } from '../../support/hubspot.js';
 import { fakeJob, waitFor } from '../../support/jobs.js';
 import { sample } from '../../support/metrics.js';
 import { startTestWorker, sweepSources, workerContextFor } from '../../support/worker.js';
@@ -185,18 +185,8 @@ describe('hubspot_events_failed_total', () => {
     const context = { ...workerContextFor(app), metrics: new Metrics({ service: 'worker' }) };
     const failed = async () =>
       Number(/^hubspot_events_failed_total\{[^}]*\} (\S+)$/m.exec(await scrape(context.metrics))?.[1]);
-    const objectId = 7_000_000 + Math.floor(Math.random() * 100_000);
     const user = await createUser(app.deps.knex);
-    await deliver(app, [
-      hubspotEvent({
-        objectId,
-        occurredAt: Date.now() - 5000,
-        propertyName: 'email',
-        propertyValue: user.email,
-      }),
-    ]);
-    const [link] = await app.deps.knex('hubspot_events').where({ object_id: objectId }).select('id');
-    await processHubspotEvent(fakeJob(link.id), context);
+    const objectId = await linkedContact(app, context, user.email);
     await deliver(app, [
       hubspotEvent({ objectId, propertyName: 'assigned_dentist', propertyValue: '987654321' }),
     ]);
